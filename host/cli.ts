@@ -1,0 +1,194 @@
+/**
+ * typeboot: the host command-line tool. `typeboot --help` lists the commands.
+ * User mistakes end with a one-line message naming the problem and exit code 2; no stack traces.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as crypto from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { hex } from "../src/image/header";
+import { ROOT, boardNames, loadBoard, LayoutError } from "./layout";
+import { UsageError, inspectImage, packImage } from "./image";
+import { SimBoard } from "./sim";
+
+type Opts = Record<string, string | boolean>;
+
+const COMMANDS: Record<string, { usage: string; help: string; run: (args: string[], o: Opts) => number | void }> = {
+  pack: {
+    usage: "typeboot pack --board B --version X.Y.Z[+BUILD] [--mode direct|staged] [--allow-downgrade] app.bin -o app.tbi",
+    help: "Put the image header (magic, sizes, load address, version, board id, CRCs) in front of an application binary.",
+    run: pack,
+  },
+  inspect: {
+    usage: "typeboot inspect [--json] app.tbi",
+    help: "Print an image's header and check its CRCs.",
+    run: inspect,
+  },
+  sim: {
+    usage: "typeboot sim [--board B] [--mode direct|staged] [--flash FILE] [--tftp-port P] [--http-port P] [--user U --password P] [--timing] [--button] [--no-reboot]",
+    help: "Start a simulated board: the boot policy, then TFTP and HTTP update servers on 127.0.0.1 (flash persists in FILE).",
+    run: sim,
+  },
+  build: {
+    usage: "typeboot build",
+    help: "Type-check and bundle src/ into build/bundle/{boot,update}.js for Duktape and print the sizes.",
+    run: () => spawnSync(process.execPath, [path.join(ROOT, "scripts", "build.mjs")], { stdio: "inherit" }).status ?? 1,
+  },
+  boards: {
+    usage: "typeboot boards",
+    help: "List the boards and their flash layout.",
+    run: boards,
+  },
+};
+
+function parse(argv: string[]): { args: string[]; opts: Opts } {
+  const args: string[] = [];
+  const opts: Opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "-o") opts.output = argv[++i] ?? "";
+    else if (a === "-h") opts.help = true;
+    else if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      if (eq > 0) opts[a.slice(2, eq)] = a.slice(eq + 1);
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-confirm"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
+      else opts[a.slice(2)] = true;
+    } else args.push(a);
+  }
+  return { args, opts };
+}
+
+function str(o: Opts, name: string, fallback?: string): string {
+  const v = o[name];
+  if (v === undefined || v === true) {
+    if (fallback !== undefined) return fallback;
+    throw new UsageError(`--${name} is required`);
+  }
+  return String(v);
+}
+
+function port(o: Opts, name: string, fallback: number): number {
+  const v = o[name] === undefined ? fallback : Number(o[name]);
+  if (!Number.isInteger(v) || v < 1 || v > 65535) throw new UsageError(`--${name} must be a port number (1-65535)`);
+  return v;
+}
+
+function readInput(file: string | undefined): Uint8Array {
+  if (!file) throw new UsageError("no input file given");
+  if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
+  return new Uint8Array(fs.readFileSync(file));
+}
+
+function pack(args: string[], o: Opts): number {
+  const board = str(o, "board");
+  const mode = o.mode === undefined ? undefined : (str(o, "mode") as "direct" | "staged");
+  const payload = readInput(args[0]);
+  const out = str(o, "output", args[0].replace(/\.[^./]*$/, "") + ".tbi");
+  const img = packImage({ board, version: str(o, "version"), payload, mode, allowDowngrade: !!o["allow-downgrade"] });
+  fs.writeFileSync(out, img);
+  const i = inspectImage(img);
+  console.log(`${out}: ${board} image ${i.version}, ${i.header.imageSize} bytes at ${hex(i.header.loadAddress)}, CRC ${hex(i.header.payloadCrc)}`);
+  return 0;
+}
+
+function inspect(args: string[], o: Opts): number {
+  const file = readInput(args[0]);
+  const i = inspectImage(file);
+  const h = i.header;
+  const board = boardNames().find((n) => loadBoard(n).info.id === h.boardId);
+  if (o.json) {
+    console.log(JSON.stringify({ ...h, version: i.version, board: board ?? null, payloadCrcOk: i.payloadCrcOk, problems: i.problems }, null, 2));
+  } else {
+    const rows: [string, string][] = [
+      ["version", i.version],
+      ["board", `${board ?? "unknown"} (id ${h.boardId})`],
+      ["image size", `${h.imageSize} bytes`],
+      ["load address", hex(h.loadAddress)],
+      ["header", `version ${h.headerVersion}, ${h.headerSize} bytes, CRC ok`],
+      ["flags", hex(h.flags)],
+      ["payload CRC", `${hex(h.payloadCrc)} ${i.payloadCrcOk ? "ok" : "MISMATCH"}`],
+    ];
+    for (const [k, v] of rows) console.log(`${k.padEnd(13)} ${v}`);
+    for (const p of i.problems) console.log(`problem       ${p}`);
+  }
+  return i.problems.length ? 1 : 0;
+}
+
+function boards(): number {
+  for (const name of boardNames()) {
+    for (const mode of ["direct", "staged"] as const) {
+      const l = loadBoard(name, mode).info;
+      const r = (x?: { addr: number; size: number }) => (x ? `${hex(x.addr)} ${x.size / 1024} KiB` : "-");
+      console.log(`${name.padEnd(15)} ${mode.padEnd(7)} bootloader ${r(l.bootloader)} | app ${r(l.app)} | staging ${r(l.staging)} | scratch ${r(l.scratch)}`);
+    }
+  }
+  return 0;
+}
+
+function sim(_args: string[], o: Opts): void {
+  const board = str(o, "board", "stm324xg-eval");
+  const mode = o.mode === undefined ? undefined : (str(o, "mode") as "direct" | "staged");
+  loadBoard(board, mode);
+  const flash = path.resolve(str(o, "flash", path.join(ROOT, "build", "sim", `${board}.flash`)));
+  fs.mkdirSync(path.dirname(flash), { recursive: true });
+  let user = typeof o.user === "string" ? o.user : process.env.TYPEBOOT_USER || "admin";
+  let password = typeof o.password === "string" ? o.password : process.env.TYPEBOOT_PASSWORD || "";
+  let generated = false;
+  if (!password) {
+    password = crypto.randomBytes(9).toString("base64url");
+    generated = true;
+  }
+  const tftpPort = port(o, "tftp-port", 6969);
+  const httpPort = port(o, "http-port", 8080);
+  const b = new SimBoard({
+    board, mode, flashFile: flash, tftpPort, httpPort, address: "127.0.0.1",
+    credentials: { user, password }, timing: !!o.timing, button: !!o.button, rebootAfterUpdate: !o["no-reboot"], appConfirms: !o["no-confirm"],
+  });
+  process.on("uncaughtException", (e) => {
+    console.error(`board: uncaught error: ${e.stack || e}; resetting`);
+    b.reset();
+  });
+  b.start();
+  console.log(`
+Simulated ${board} (flash: ${flash})
+  state:    ${b.state}${b.state === "app" ? ` (APP ${b.runningVersion}); POST http://127.0.0.1:${httpPort}/app/update for update mode` : ""}
+  login:    ${user} / ${password}${generated ? "   (generated; set --user/--password or TYPEBOOT_USER/TYPEBOOT_PASSWORD)" : ""}
+Upload an image (make one with: npx typeboot pack --board ${board} --version 1.0.0 app.bin -o app.tbi):
+  TFTP:     curl --tftp-blksize 1468 -T app.tbi tftp://127.0.0.1:${tftpPort}/app.tbi
+            tftp 127.0.0.1 ${tftpPort} -m binary -c put app.tbi
+  HTTP:     curl -u ${user}:${password} -T app.tbi http://127.0.0.1:${httpPort}/api/firmware
+  Browser:  http://127.0.0.1:${httpPort}/
+  Status:   curl http://127.0.0.1:${httpPort}/api/status
+Stop with Ctrl-C.`);
+}
+
+function usage(): string {
+  return ["Usage: typeboot <command> [options]", "", "Commands:", ...Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(9)} ${c.help}`), "", "Run 'typeboot <command> --help' for a command's options."].join("\n");
+}
+
+export function main(argv: string[]): number | void {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    console.log(usage());
+    return 0;
+  }
+  const c = COMMANDS[cmd];
+  if (!c) {
+    console.error(`typeboot: unknown command '${cmd}'\n\n${usage()}`);
+    return 2;
+  }
+  const { args, opts } = parse(rest);
+  if (opts.help) {
+    console.log(`Usage: ${c.usage}\n\n${c.help}`);
+    return 0;
+  }
+  try {
+    return c.run(args, opts);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof LayoutError) {
+      console.error(`typeboot ${cmd}: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}

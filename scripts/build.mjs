@@ -1,0 +1,72 @@
+// npm run build: type-check the device code (ES5, Duktape's library) and the host code, bundle each
+// entry of src/entry/ with rollup into one minified ES5 file, minify the web pages, print the sizes
+// and fail when a bundle is over its budget.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { ROOT, ensureNpm } from "./setup.mjs";
+
+/** Minified size budgets (bytes): what the F407's RAM allows to be loaded at once (facts.md). */
+export const BUDGETS = { "update.js": 20 * 1024, "boot.js": 6 * 1024 };
+
+function tsc(project) {
+  const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/typescript/lib/tsc.js"), "-p", project], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`type errors in ${project}`);
+}
+
+async function bundle() {
+  const { rollup } = await import("rollup");
+  const configs = (await import(path.join(ROOT, "rollup.config.mjs"))).default;
+  for (const c of configs) {
+    const b = await rollup(c);
+    await b.write(c.output);
+    await b.close();
+  }
+}
+
+/** Collapse the white space of a small hand-written page (no external minifier needed). */
+function minifyHtml(s) {
+  return s.replace(/<!--[\s\S]*?-->/g, "").replace(/\n\s*/g, "\n").replace(/>\n</g, "><").trim();
+}
+
+function assets() {
+  const src = path.join(ROOT, "src", "web");
+  const out = path.join(ROOT, "build", "web");
+  fs.mkdirSync(out, { recursive: true });
+  const sizes = {};
+  if (!fs.existsSync(src)) return sizes;
+  for (const f of fs.readdirSync(src)) {
+    const min = minifyHtml(fs.readFileSync(path.join(src, f), "utf8"));
+    fs.writeFileSync(path.join(out, f), min);
+    sizes[f] = Buffer.byteLength(min);
+  }
+  return sizes;
+}
+
+export async function build() {
+  ensureNpm();
+  tsc("tsconfig.json");
+  tsc("test/types/tsconfig.json");
+  tsc("tsconfig.host.json");
+  await bundle();
+  const sizes = { bundles: {}, assets: assets() };
+  let over = [];
+  console.log("bundle          minified   budget");
+  for (const [f, budget] of Object.entries(BUDGETS)) {
+    const n = fs.statSync(path.join(ROOT, "build", "bundle", f)).size;
+    sizes.bundles[f] = n;
+    console.log(`${f.padEnd(15)} ${String(n).padStart(8)} B ${String(budget).padStart(7)} B${n > budget ? "  OVER BUDGET" : ""}`);
+    if (n > budget) over.push(`${f} is ${n} bytes, over its ${budget}-byte budget`);
+  }
+  for (const [f, n] of Object.entries(sizes.assets)) console.log(`${("web/" + f).padEnd(15)} ${String(n).padStart(8)} B`);
+  fs.writeFileSync(path.join(ROOT, "build", "sizes.json"), JSON.stringify(sizes, null, 2) + "\n");
+  if (over.length) throw new Error(over.join("; "));
+  return sizes;
+}
+
+if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
+  build().catch((e) => {
+    console.error(`build: ${e.message}`);
+    process.exit(1);
+  });
+}

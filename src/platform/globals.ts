@@ -1,0 +1,18 @@
+/** The Platform built from the runtime's globals and built-in modules (device side only). */
+import type { Platform } from "./contract";
+
+export function platform(): Platform {
+  return {
+    flash: require("Flash"),
+    dgram: require("dgram"),
+    net: require("net"),
+    boot: require("Boot"),
+    E: E,
+    setTimeout: function (fn, ms) {
+      return setTimeout(fn, ms);
+    },
+    clearTimeout: function (id) {
+      clearTimeout(id);
+    },
+  };
+}
