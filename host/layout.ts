@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { BoardInfo, Region } from "../src/platform/contract";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+// build/host/host/layout.js -> the repository root
+export const ROOT = path.resolve(__dirname, "..", "..", "..");
 
 export interface Sector {
   index: number;
