@@ -41,7 +41,11 @@ export interface RemoteInfo {
   port: number;
 }
 
-/** A UDP socket, the subset of Node's dgram.Socket that Espruino's dgram also has. */
+/**
+ * A UDP socket, the subset of Node's dgram.Socket that Espruino's dgram also has.
+ * Each "message" delivers a fresh Uint8Array the logic may keep (the writer queues DATA until its
+ * flash work runs); send() copies the bytes before it returns.
+ */
 export interface UdpSocket {
   bind(port: number, address?: string, cb?: () => void): void;
   on(event: "message", fn: (msg: Uint8Array, rinfo: RemoteInfo) => void): void;
@@ -60,6 +64,7 @@ export interface DgramModule {
 export interface TcpSocket {
   remoteAddress?: string;
   remotePort?: number;
+  /** Each "data" event delivers a fresh Uint8Array the logic may keep. */
   on(event: "data", fn: (data: Uint8Array) => void): void;
   on(event: "end" | "close" | "drain", fn: () => void): void;
   on(event: "error", fn: (err: Error) => void): void;

@@ -1,0 +1,131 @@
+// Shared by the TFTP tests: the compiled modules (build/host, from `tsc -p tsconfig.host.json`),
+// TFTP packet builders and a parser, images and a flash snapshot helper.
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import * as path from "node:path";
+
+const require = createRequire(import.meta.url);
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const build = (p) => require(path.join(ROOT, "build", "host", p));
+
+export const tftp = build("src/net/tftp.js");
+export const { UpdateService } = build("src/update/service.js");
+export const { readSlot } = build("src/boot/slots.js");
+export const { createHostPlatform, crc32 } = build("host/platform.js");
+export const { packImage } = build("host/image.js");
+
+export const BOARD = "stm324xg-eval";
+
+const bytes = (s) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 255);
+
+/** A request: opcode 1 (RRQ) or 2 (WRQ), name, mode, options as [name, value] pairs. */
+export function request(op, name, mode = "octet", opts = []) {
+  let s = name + "\0" + mode + "\0";
+  for (const [k, v] of opts) s += k + "\0" + v + "\0";
+  const b = bytes(s);
+  const out = new Uint8Array(b.length + 2);
+  out[1] = op;
+  out.set(b, 2);
+  return out;
+}
+export const wrq = (name, opts, mode) => request(2, name, mode, opts);
+export const rrq = (name, opts, mode) => request(1, name, mode, opts);
+
+export function data(block, payload) {
+  const out = new Uint8Array(payload.length + 4);
+  out[1] = 3;
+  out[2] = (block >> 8) & 255;
+  out[3] = block & 255;
+  out.set(payload, 4);
+  return out;
+}
+
+export function ack(block) {
+  return new Uint8Array([0, 4, (block >> 8) & 255, block & 255]);
+}
+
+export function error(code, msg) {
+  const b = bytes(msg);
+  const out = new Uint8Array(b.length + 5);
+  out[1] = 5;
+  out[3] = code;
+  out.set(b, 4);
+  return out;
+}
+
+/** Parse a packet the server sent: { op, block?, code?, msg?, opts?, payload? }. */
+export function parse(b) {
+  const op = (b[0] << 8) | b[1];
+  const str = (u) => String.fromCharCode(...u);
+  if (op === 3) return { op, block: (b[2] << 8) | b[3], payload: b.subarray(4) };
+  if (op === 4) return { op, block: (b[2] << 8) | b[3] };
+  if (op === 5) return { op, code: (b[2] << 8) | b[3], msg: str(b.subarray(4, b.length - 1)), nul: b[b.length - 1] === 0 };
+  if (op === 6) {
+    const f = str(b.subarray(2)).split("\0");
+    if (f.pop() !== "") throw new Error("OACK without final NUL");
+    const opts = {};
+    for (let i = 0; i + 1 < f.length; i += 2) opts[f[i]] = f[i + 1];
+    return { op, opts };
+  }
+  return { op };
+}
+
+/** A deterministic pseudo-random payload. */
+export function payload(n, seed = 1) {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
+export function image(payloadBytes, board = BOARD, seed = 1) {
+  return packImage({ board, version: "1.2.3", payload: payload(payloadBytes, seed) });
+}
+
+/** Flash filled with a pattern (so "unchanged" means something), as initial contents for the NOR model. */
+export function patternFlash(size) {
+  return payload(size, 0x5eed);
+}
+
+/** A host platform with patterned flash and a quiet log; logs are collected in .logs. */
+export function platform(opts = {}) {
+  const logs = [];
+  const p = createHostPlatform({ board: BOARD, log: (s) => logs.push(s), ...opts });
+  p.nor.bytes.set(patternFlash(p.nor.size));
+  p.logs = logs;
+  return p;
+}
+
+export function service(p) {
+  return new UpdateService(p, { rebootAfterUpdate: false, rebootDelayMs: 0 });
+}
+
+/** Where the image goes (direct mode: the application slot), as offsets into nor.bytes. */
+export function slotOf(p) {
+  const app = p.boot.board().app;
+  return { addr: app.addr, size: app.size, off: app.addr - p.nor.base };
+}
+
+/** The image as it must sit in flash: the status words (0x1C0..0x1FF) are the device's. */
+export function assertImageInSlot(assert, p, img) {
+  const s = slotOf(p);
+  const got = p.nor.bytes.subarray(s.off, s.off + img.length);
+  assert.ok(Buffer.from(got.subarray(0, 0x1c0)).equals(Buffer.from(img.subarray(0, 0x1c0))), "header bytes in flash differ from the image");
+  assert.ok(Buffer.from(got.subarray(0x200)).equals(Buffer.from(img.subarray(0x200))), "payload bytes in flash differ from the image");
+  const v = readSlot(p.flash, crc32, p.boot.board().app, true);
+  assert.equal(v.valid, true, "slot is not valid: " + v.problem);
+  assert.equal(v.version, "1.2.3");
+}
+
+/** Flash outside the slot equals the snapshot. */
+export function assertOutsideSlotUnchanged(assert, p, before) {
+  const s = slotOf(p);
+  const now = p.nor.bytes;
+  assert.ok(Buffer.from(now.subarray(0, s.off)).equals(Buffer.from(before.subarray(0, s.off))), "flash below the slot changed");
+  assert.ok(Buffer.from(now.subarray(s.off + s.size)).equals(Buffer.from(before.subarray(s.off + s.size))), "flash above the slot changed");
+}
