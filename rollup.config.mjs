@@ -1,3 +1,4 @@
+// Members whose names start with _ are internal to a bundle: their names are mangled too.
 // Bundles each entry of src/entry/ into one minified ES5 file for Duktape (build/bundle/NAME.js).
 import typescript from "@rollup/plugin-typescript";
 import terser from "@rollup/plugin-terser";
@@ -11,7 +12,7 @@ export default Object.keys(entries).map((name) => ({
     format: "iife",
     name: entries[name],
     strict: false,
-    plugins: [terser({ ecma: 5, compress: { passes: 2 }, mangle: true, format: { comments: false } })],
+    plugins: [terser({ ecma: 5, compress: { passes: 2 }, mangle: { properties: { regex: /^_[a-z]/ } }, format: { comments: false } })],
   },
   plugins: [typescript({ tsconfig: "./tsconfig.json", noEmit: false, outDir: undefined, declaration: false, sourceMap: false })],
   onwarn(warning, warn) {

@@ -34,4 +34,3 @@ export function start(config?: UpdateConfig) {
 
 export { UpdateService };
 export { ImageWriter } from "../flash/writer";
-export { buildHeader, parseHeader } from "../image/header";

@@ -44,206 +44,169 @@ export class ImageWriter {
   error: ImageError | null = null;
   done = false;
 
-  private queue: Uint8Array[] = [];
-  private queued = 0;
-  private erasedTo: number;
-  private expectedTotal = 0;
+  /** Received chunks not yet programmed, and their byte count. */
+  private _queue: Uint8Array[] = [];
+  private _queued = 0;
+  /** End of the erased area, from the slot start. */
+  private _erasedTo: number;
+  private _expected = 0;
 
-  constructor(private env: WriterEnv, private board: BoardInfo, private slot: Region) {
-    this.erasedTo = slot.addr;
+  constructor(private _env: WriterEnv, private _board: BoardInfo, private _slot: Region) {
+    this._erasedTo = _slot.addr;
   }
 
   /** The size announced by the transport (TFTP tsize, HTTP Content-Length), checked before any erase. */
   expect(bytes: number): ImageError | null {
-    if (bytes > this.slot.size) {
-      return this.fail("TOO_LARGE", "upload of " + bytes + " bytes does not fit the " + this.slot.size + "-byte slot");
-    }
-    if (bytes > 0 && bytes < FIXED_SIZE) return this.fail("TRUNCATED", "upload of " + bytes + " bytes is shorter than an image header");
-    this.expectedTotal = bytes;
+    if (bytes > this._slot.size) return this._fail("TOO_LARGE", "upload of " + bytes + " bytes does not fit the " + this._slot.size + "-byte slot");
+    if (bytes < FIXED_SIZE) return this._fail("TRUNCATED", "upload of " + bytes + " bytes is shorter than an image header");
+    this._expected = bytes;
     return null;
   }
 
   /** Accept the next bytes of the image. Returns the error that stops the upload, if any. */
   push(chunk: Uint8Array): ImageError | null {
     if (this.error) return this.error;
-    if (this.done) return this.fail("TOO_LONG", "data after the end of the image");
-    if (chunk.length === 0) return null;
-    if (this.total && this.received + chunk.length > this.total) {
-      return this.fail("TOO_LONG", "upload is longer than the " + this.total + " bytes its header announces");
-    }
-    this.queue.push(chunk);
-    this.queued += chunk.length;
-    this.received += chunk.length;
-    if (!this.header) {
-      if (this.received < FIXED_SIZE) return null;
-      const e = this.acceptHeader();
+    const n = this.received + chunk.length;
+    if (this.done || (this.total && n > this.total)) return this._tooLong();
+    this._queue.push(chunk);
+    this._queued += chunk.length;
+    this.received = n;
+    if (!this.header && n >= FIXED_SIZE) {
+      const e = this._acceptHeader();
       if (e) return e;
     }
-    return this.drain(this.queued > QUEUE_LIMIT);
+    return this.header ? this._drain(this._queued > QUEUE_LIMIT) : null;
   }
 
   /** Do the flash work push() left: erase the next sector and program what waits. Call after acknowledging. */
   service(): ImageError | null {
-    if (this.error || !this.header) return this.error;
-    return this.drain(true);
-  }
-
-  /** Are bytes waiting for an erase? */
-  pending(): boolean {
-    return this.queued >= 4 && !this.error;
+    return this.error || (this.header ? this._drain(true) : null);
   }
 
   /** End of the upload: program the tail, check the payload CRC in flash, then mark the image valid. */
   finish(confirmed: boolean): ImageError | null {
-    if (this.error) return this.error;
-    if (!this.header) return this.fail("TRUNCATED", "upload ended after " + this.received + " bytes, before the image header was complete");
-    if (this.received < this.total) return this.fail("TRUNCATED", "upload ended after " + this.received + " of " + this.total + " bytes");
-    let e = this.drain(true);
-    if (e) return e;
-    if (this.queued) {
-      // The last 1-3 bytes: pad the word with 0xFF (the erased value).
-      const tail = this.take(this.queued);
-      const padded = new Uint8Array(4);
-      padded[0] = padded[1] = padded[2] = padded[3] = 0xff;
-      padded.set(tail, 0);
-      e = this.program(padded);
-      if (e) return e;
-    }
     const h = this.header;
-    const payloadAddr = this.slot.addr + h.headerSize;
-    const crc = this.env.flash.crc32(payloadAddr, h.imageSize);
+    if (this.error) return this.error;
+    if (!h || this.received < this.total) return this._fail("TRUNCATED", "upload ended after " + this.received + " of " + (this.total || "at least 64") + " bytes");
+    let e = this._drain(true);
+    if (!e && this._queued) {
+      // The last 1-3 bytes: pad the word with 0xFF (the erased value).
+      const padded = new Uint8Array([255, 255, 255, 255]);
+      padded.set(this._take(this._queued), 0);
+      e = this._program(padded);
+    }
+    if (e) return e;
+    const crc = this._env.flash.crc32(this._slot.addr + h.headerSize, h.imageSize);
     if (crc !== h.payloadCrc) {
-      return this.fail("CRC_MISMATCH", "payload CRC in flash is " + hex(crc) + ", the header says " + hex(h.payloadCrc) + ": the image was corrupted; it is not marked valid");
+      return this._fail("CRC_MISMATCH", "payload CRC in flash is " + hex(crc) + ", header says " + hex(h.payloadCrc) + ": image corrupted, not marked valid");
     }
     try {
-      if (confirmed) this.env.flash.write(word(MARK_CONFIRMED), this.slot.addr + STATUS_CONFIRMED);
-      this.env.flash.write(word(MARK_VALID), this.slot.addr + STATUS_VALID);
+      if (confirmed) this._env.flash.write(word(MARK_CONFIRMED), this._slot.addr + STATUS_CONFIRMED);
+      this._env.flash.write(word(MARK_VALID), this._slot.addr + STATUS_VALID);
     } catch (x) {
-      return this.fail("FLASH_ERROR", "marking the image valid failed: " + (x as Error).message);
+      return this._fail("FLASH_ERROR", "marking the image valid failed: " + (x as Error).message);
     }
     this.done = true;
     return null;
   }
 
-  private fail(code: string, message: string): ImageError {
+  /** Stop the upload with this error (the first error stays). */
+  abort(code: string, message: string): ImageError {
+    return this._fail(code, message);
+  }
+
+  private _fail(code: string, message: string): ImageError {
     if (!this.error) this.error = { code: code, message: message };
-    this.queue = [];
-    this.queued = 0;
+    this._queue = [];
+    this._queued = 0;
     return this.error;
   }
 
-  private acceptHeader(): ImageError | null {
-    const first = this.peek(FIXED_SIZE);
-    const h = parseHeader(first, this.env.crc32);
-    if (isImageError(h)) return this.fail(h.code, h.message);
-    const e = checkForBoard(h, this.board, this.slot);
-    if (e) return this.fail(e.code, e.message);
+  private _tooLong(): ImageError {
+    return this._fail("TOO_LONG", "upload is longer than the " + (this.total || this._expected) + " bytes announced");
+  }
+
+  private _acceptHeader(): ImageError | null {
+    // Look at the first 64 bytes and put them back in front: they are programmed like the rest.
+    const first = this._take(FIXED_SIZE);
+    this._queue.unshift(first);
+    this._queued += FIXED_SIZE;
+    const h = parseHeader(first, this._env.crc32);
+    if (isImageError(h)) return this._fail(h.code, h.message);
+    const e = checkForBoard(h, this._board, this._slot);
+    if (e) return this._fail(e.code, e.message);
     const total = h.headerSize + h.imageSize;
-    if (this.expectedTotal && this.expectedTotal !== total) {
-      return this.fail("SIZE_MISMATCH", "announced size " + this.expectedTotal + " differs from the " + total + " bytes the image header describes");
+    if (this._expected && this._expected !== total) {
+      return this._fail("SIZE_MISMATCH", "announced size " + this._expected + " differs from the " + total + " bytes the image header describes");
     }
-    if (this.received > total) return this.fail("TOO_LONG", "upload is longer than the " + total + " bytes its header announces");
-    this.header = h;
     this.total = total;
+    if (this.received > total) return this._tooLong();
+    this.header = h;
     return null;
   }
 
-  /** The first n queued bytes, without consuming them. */
-  private peek(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let off = 0;
-    for (let i = 0; off < n; i++) {
-      const c = this.queue[i];
+  /** Consume the first n queued bytes (no copy when they lie in one chunk). */
+  private _take(n: number): Uint8Array {
+    const q = this._queue;
+    this._queued -= n;
+    let out = q[0].subarray(0, n);
+    if (out.length < n) out = new Uint8Array(n);
+    for (let off = 0; off < n; ) {
+      const c = q[0];
       const k = Math.min(c.length, n - off);
-      out.set(c.subarray(0, k), off);
+      if (out.buffer !== c.buffer) out.set(c.subarray(0, k), off);
       off += k;
+      if (k === c.length) q.shift();
+      else q[0] = c.subarray(k);
     }
-    return out;
-  }
-
-  /** Consume the first n queued bytes. */
-  private take(n: number): Uint8Array {
-    const first = this.queue[0];
-    if (first.length === n) {
-      this.queue.shift();
-      this.queued -= n;
-      return first;
-    }
-    const out = first.length > n ? first.subarray(0, n) : this.peek(n);
-    let left = n;
-    while (left > 0) {
-      const c = this.queue[0];
-      if (c.length <= left) {
-        this.queue.shift();
-        left -= c.length;
-      } else {
-        this.queue[0] = c.subarray(left);
-        left = 0;
-      }
-    }
-    this.queued -= n;
     return out;
   }
 
   /** Program whole words from the queue; erase sectors on the way only when allowed. */
-  private drain(mayErase: boolean): ImageError | null {
-    while (this.queued >= 4) {
-      const addr = this.slot.addr + this.written;
-      if (addr >= this.erasedTo) {
+  private _drain(mayErase: boolean): ImageError | null {
+    const flash = this._env.flash;
+    while (this._queued >= 4) {
+      const addr = this._slot.addr + this.written;
+      if (addr >= this._erasedTo) {
         if (!mayErase) return null;
-        const e = this.eraseNext();
-        if (e) return e;
+        const page = flash.getPage(addr);
+        if (!page || page.addr + page.length > this._slot.addr + this._slot.size) return this._fail("FLASH_ERROR", "refusing to erase " + hex(addr) + ": outside the target slot");
+        try {
+          flash.erasePage(page.addr);
+        } catch (x) {
+          return this._fail("FLASH_ERROR", "erasing the sector at " + hex(page.addr) + " failed: " + (x as Error).message);
+        }
+        this._erasedTo = page.addr + page.length;
       }
       // Stop each run at the end of the erased area so a run never spans an unerased sector.
-      let n = Math.min(this.queued, this.erasedTo - addr);
-      n -= n % 4;
-      const e = this.program(this.take(n));
+      let n = Math.min(this._queued, this._erasedTo - addr);
+      const e = this._program(this._take(n - (n % 4)));
       if (e) return e;
     }
     return null;
   }
 
-  private eraseNext(): ImageError | null {
-    const page = this.env.flash.getPage(this.erasedTo);
-    if (!page || page.addr < this.slot.addr || page.addr + page.length > this.slot.addr + this.slot.size) {
-      return this.fail("FLASH_ERROR", "refusing to erase " + hex(this.erasedTo) + ": outside the target slot");
-    }
-    try {
-      this.env.flash.erasePage(page.addr);
-    } catch (x) {
-      return this.fail("FLASH_ERROR", "erasing the sector at " + hex(page.addr) + " failed: " + (x as Error).message);
-    }
-    this.erasedTo = page.addr + page.length;
-    return null;
-  }
-
   /** Program data at the write pointer (status words left erased), then verify by read-back. */
-  private program(data: Uint8Array): ImageError | null {
-    const addr = this.slot.addr + this.written;
-    if (addr + data.length > this.slot.addr + this.slot.size) return this.fail("FLASH_ERROR", "refusing to write past the end of the target slot");
-    const statusAt = this.slot.addr + STATUS_START;
-    const statusEnd = this.slot.addr + this.board.headerSize;
+  private _program(data: Uint8Array): ImageError | null {
+    const addr = this._slot.addr + this.written;
+    // The device owns the status words (slot + 0x1C0 .. + header size): write around them.
+    const a = Math.max(0, Math.min(data.length, this._slot.addr + STATUS_START - addr));
+    const b = Math.max(a, Math.min(data.length, this._slot.addr + this._board.headerSize - addr));
     try {
-      if (addr < statusEnd && addr + data.length > statusAt) {
-        // The device owns the status words: write around them so they stay erased.
-        const a = Math.max(0, statusAt - addr);
-        const b = Math.min(data.length, statusEnd - addr);
-        if (a > 0) this.writeVerified(data.subarray(0, a), addr);
-        if (b < data.length) this.writeVerified(data.subarray(b), addr + b);
-      } else {
-        this.writeVerified(data, addr);
-      }
+      this._write(data.subarray(0, a), addr);
+      this._write(data.subarray(b), addr + b);
     } catch (x) {
-      return this.fail("FLASH_ERROR", (x as Error).message);
+      return this._fail("FLASH_ERROR", (x as Error).message);
     }
     this.written += data.length;
     return null;
   }
 
-  private writeVerified(data: Uint8Array, addr: number): void {
-    this.env.flash.write(data, addr);
-    if (this.env.flash.crc32(addr, data.length) !== this.env.crc32(data)) {
-      throw new Error("read-back of " + data.length + " bytes at " + hex(addr) + " does not match what was written");
+  private _write(data: Uint8Array, addr: number): void {
+    if (!data.length) return;
+    this._env.flash.write(data, addr);
+    if (this._env.flash.crc32(addr, data.length) !== this._env.crc32(data)) {
+      throw new Error("read-back mismatch at " + hex(addr));
     }
   }
 }

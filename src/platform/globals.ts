@@ -8,11 +8,8 @@ export function platform(): Platform {
     net: require("net"),
     boot: require("Boot"),
     E: E,
-    setTimeout: function (fn, ms) {
-      return setTimeout(fn, ms);
-    },
-    clearTimeout: function (id) {
-      clearTimeout(id);
-    },
+    // The runtime's timer functions do not depend on `this`.
+    setTimeout: setTimeout,
+    clearTimeout: clearTimeout,
   };
 }

@@ -3,7 +3,7 @@
  * comes by; progress and the last error for the status API; the reboot into the new image.
  */
 import type { BoardInfo, Platform, Region } from "../platform/contract";
-import { ImageError } from "../image/header";
+import { ImageError, versionString } from "../image/header";
 import { ImageWriter } from "../flash/writer";
 import { SlotView, readSlot } from "../boot/slots";
 
@@ -45,7 +45,7 @@ export class UpdateService {
   bootReason = "";
   rebooting = false;
 
-  constructor(public p: Platform, public options: ServiceOptions) {
+  constructor(public p: Platform, private _options: ServiceOptions) {
     this.board = p.boot.board();
     this.target = this.board.mode === "staged" && this.board.staging ? this.board.staging : this.board.app;
   }
@@ -60,7 +60,7 @@ export class UpdateService {
     if (expectBytes > 0) {
       const e = writer.expect(expectBytes);
       if (e) {
-        this.record(transport, e);
+        this._record(transport, e);
         return e;
       }
     }
@@ -68,46 +68,29 @@ export class UpdateService {
     this.active = t;
     this.p.boot.led(1, true);
     const self = this;
-    let closed = false;
-    const close = function (e: ImageError | null): ImageError | null {
-      if (e && !closed) {
-        closed = true;
-        self.record(transport, e);
-        self.release(t);
-      }
+    const direct = this.board.mode === "direct";
+    // Progress for the status API; the first error ends the transfer and frees the service.
+    const track = function (e: ImageError | null): ImageError | null {
       t.received = writer.received;
       if (writer.total) t.total = writer.total;
+      if (e && self.active === t) {
+        self._record(transport, e);
+        self._release();
+      }
       return e;
     };
     return {
       push: function (chunk) {
-        return close(closed ? writer.error : writer.push(chunk));
+        return track(writer.push(chunk));
       },
       service: function () {
-        return close(closed ? writer.error : writer.service());
+        return track(writer.service());
       },
       finish: function () {
-        if (closed) return writer.error || { code: "ABORTED", message: "upload was aborted" };
-        const e = writer.finish(self.board.mode === "direct");
-        if (e) return close(e);
-        closed = true;
-        const h = writer.header!;
-        const version = h.major + "." + h.minor + "." + h.patch + (h.build ? "+" + h.build : "");
-        self.lastUpdate = { version: version, bytes: writer.total, ms: self.p.boot.millis() - t.startedMs, transport: transport };
-        self.lastError = null;
-        self.updates++;
-        self.p.boot.log("update: " + transport + " from " + peer + ": image " + version + " (" + writer.total + " bytes) written and verified");
-        self.release(t);
-        if (self.options.rebootAfterUpdate) {
-          self.rebooting = true;
-          self.p.setTimeout(function () {
-            self.p.boot.reset();
-          }, self.options.rebootDelayMs);
-        }
-        return null;
+        return track(writer.finish(direct)) || self._finished(t, writer);
       },
       abort: function (code, message) {
-        close({ code: code, message: message });
+        track(writer.abort(code, message));
       },
       received: function () {
         return writer.received;
@@ -118,12 +101,29 @@ export class UpdateService {
     };
   }
 
-  private release(t: TransferStatus): void {
-    if (this.active === t) this.active = null;
+  private _finished(t: TransferStatus, writer: ImageWriter): null {
+    const version = versionString(writer.header!);
+    this.lastUpdate = { version: version, bytes: writer.total, ms: this.p.boot.millis() - t.startedMs, transport: t.transport };
+    this.lastError = null;
+    this.updates++;
+    this.p.boot.log("update: " + t.transport + " from " + t.peer + ": image " + version + " (" + writer.total + " bytes) written and verified");
+    this._release();
+    if (this._options.rebootAfterUpdate) {
+      this.rebooting = true;
+      const p = this.p;
+      p.setTimeout(function () {
+        p.boot.reset();
+      }, this._options.rebootDelayMs);
+    }
+    return null;
+  }
+
+  private _release(): void {
+    this.active = null;
     this.p.boot.led(1, false);
   }
 
-  private record(transport: string, e: ImageError): void {
+  private _record(transport: string, e: ImageError): void {
     this.lastError = { code: e.code, message: e.message, transport: transport };
     this.p.boot.log("update: " + transport + ": " + e.code + ": " + e.message);
   }

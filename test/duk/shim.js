@@ -203,9 +203,19 @@ function makeImage(version, size, seed, boardId, load) {
   var p = new Uint8Array(size), x = seed || 1;
   for (var i = 0; i < size; i++) { x = (x * 1103515245 + 12345) & 0x7fffffff; p[i] = x >>> 16 & 255; }
   var v = version.split(".");
-  var h = TypeBootUpdate.buildHeader({ imageSize: size, loadAddress: load || 0x08040200, major: +v[0], minor: +v[1], patch: +v[2], build: 0, boardId: boardId || 1031, flags: 0, payloadCrc: E.CRC32(p) }, E.CRC32);
-  var img = new Uint8Array(512 + size);
-  img.set(h, 0);
+  // The header as README.md documents it, written independently of src/image/header.ts.
+  var img = new Uint8Array(512 + size), dv = new DataView(img.buffer);
+  for (i = 64; i < 512; i++) img[i] = 0xff;
+  dv.setUint32(0, 0x544f4254, true);
+  dv.setUint16(4, 1, true);
+  dv.setUint16(6, 512, true);
+  dv.setUint32(8, size, true);
+  dv.setUint32(12, load || 0x08040200, true);
+  img[16] = +v[0]; img[17] = +v[1]; dv.setUint16(18, +v[2], true);
+  dv.setUint32(24, boardId || 1031, true);
+  dv.setUint32(32, E.CRC32(p), true);
+  dv.setUint32(36, 0, true);
+  dv.setUint32(60, E.CRC32(img.subarray(0, 60)), true);
   img.set(p, 512);
   return img;
 }
