@@ -20,8 +20,10 @@ export function ensureNpm() {
   const stamp = path.join(ROOT, "node_modules", ".package-lock.json");
   const fresh = fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= fs.statSync(lock).mtimeMs;
   if (fresh && fs.existsSync(path.join(ROOT, "node_modules", "typescript"))) return;
-  console.log("setup: installing npm packages (npm ci)");
-  run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
+  // `npm install` follows package-lock.json; `npm ci` refuses this lock because the registry here
+  // serves no entries for rollup's optional native packages of other platforms.
+  console.log("setup: installing npm packages (npm install, from package-lock.json)");
+  run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"]);
 }
 
 function installed(pkg) {
