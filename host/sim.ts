@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as http from "node:http";
-import { MARK_CONFIRMED, STATUS_CONFIRMED } from "../src/image/header";
+import { MARK_CONFIRMED, STATUS_CONFIRMED, le32 } from "../src/image/header";
 import { REQUEST_UPDATE } from "../src/platform/contract";
 import { readSlot } from "../src/boot/slots";
 import { createHostPlatform, HostPlatform } from "./platform";
@@ -126,7 +126,7 @@ export class SimBoard {
     this.log(`APP ${slot.version} running`);
     const confirm = () => {
       if (!readSlot(p.flash, p.E.CRC32, info.app, false).confirmed) {
-        p.flash.write(new Uint8Array([MARK_CONFIRMED & 255, (MARK_CONFIRMED >>> 8) & 255, (MARK_CONFIRMED >>> 16) & 255, MARK_CONFIRMED >>> 24]), info.app.addr + STATUS_CONFIRMED);
+        p.flash.write(le32(MARK_CONFIRMED), info.app.addr + STATUS_CONFIRMED);
       }
     };
     if (this.o.appConfirms !== false) confirm();

@@ -5,14 +5,14 @@
  */
 import type { Platform, Region } from "../platform/contract";
 import { REQUEST_UPDATE } from "../platform/contract";
-import { MARK_REJECTED, STATUS_ATTEMPTS, STATUS_REJECTED, hex } from "../image/header";
+import { MARK_REJECTED, STATUS_ATTEMPTS, STATUS_REJECTED, hex, le32 } from "../image/header";
 import { BootDecision, decide } from "./policy";
 import { SlotView, readSlot } from "./slots";
 
 const COPY_CHUNK = 1024;
 
 function mark(p: Platform, addr: number, value: number): void {
-  p.flash.write(new Uint8Array([value & 255, (value >>> 8) & 255, (value >>> 16) & 255, (value >>> 24) & 255]), addr);
+  p.flash.write(le32(value), addr);
 }
 
 function copy(p: Platform, from: number, to: number, length: number): void {

@@ -17,7 +17,7 @@
 import type { BoardInfo, FlashModule, Region } from "../platform/contract";
 import {
   Crc32, ImageError, ImageHeader, FIXED_SIZE, MARK_CONFIRMED, MARK_VALID, STATUS_CONFIRMED, STATUS_START, STATUS_VALID,
-  checkForBoard, isImageError, parseHeader, hex,
+  checkForBoard, isImageError, parseHeader, hex, le32,
 } from "../image/header";
 
 /** Bytes the writer may hold before push() has to erase by itself. */
@@ -26,10 +26,6 @@ const QUEUE_LIMIT = 16384;
 export interface WriterEnv {
   flash: FlashModule;
   crc32: Crc32;
-}
-
-function word(v: number): Uint8Array {
-  return new Uint8Array([v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255]);
 }
 
 export class ImageWriter {
@@ -101,8 +97,8 @@ export class ImageWriter {
       return this._fail("CRC_MISMATCH", "payload CRC in flash is " + hex(crc) + ", header says " + hex(h.payloadCrc) + ": image corrupted, not marked valid");
     }
     try {
-      if (confirmed) this._env.flash.write(word(MARK_CONFIRMED), this._slot.addr + STATUS_CONFIRMED);
-      this._env.flash.write(word(MARK_VALID), this._slot.addr + STATUS_VALID);
+      if (confirmed) this._env.flash.write(le32(MARK_CONFIRMED), this._slot.addr + STATUS_CONFIRMED);
+      this._env.flash.write(le32(MARK_VALID), this._slot.addr + STATUS_VALID);
     } catch (x) {
       return this._fail("FLASH_ERROR", "marking the image valid failed: " + (x as Error).message);
     }

@@ -79,6 +79,11 @@ function put32(b: Uint8Array, o: number, v: number): void {
   b[o + 3] = (v >>> 24) & 255;
 }
 
+/** A 32-bit value as the 4 bytes a word program writes (little-endian). */
+export function le32(v: number): Uint8Array {
+  return new Uint8Array([v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255]);
+}
+
 export function hex(n: number): string {
   return "0x" + ("0000000" + (n >>> 0).toString(16)).slice(-8);
 }

@@ -18,6 +18,8 @@ export const { UpdateService } = build("src/update/service.js");
 export const { readSlot } = build("src/boot/slots.js");
 export const { createHostPlatform, crc32, hostE } = build("host/platform.js");
 export const { packImage } = build("host/image.js");
+import { fakeApp } from "./host.mjs";
+export { fakeApp };
 
 export const BOARD = "stm324xg-eval";
 export const CREDS = { user: "user", password: "stm32" };
@@ -25,20 +27,6 @@ export const CREDS = { user: "user", password: "stm32" };
 export const bytes = (s) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 255);
 export const text = (b) => Buffer.from(b).toString("latin1");
 export const cat = (...parts) => Buffer.concat(parts.map((x) => (typeof x === "string" ? Buffer.from(x, "latin1") : Buffer.from(x))));
-
-/** Deterministic noise that looks like an application (SP in RAM, reset vector in the slot). */
-export function fakeApp(size, seed = 1) {
-  const b = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    b[i] = x & 255;
-  }
-  const dv = new DataView(b.buffer);
-  dv.setUint32(0, 0x20020000, true);
-  dv.setUint32(4, 0x08040200 + 0x1c1, true);
-  return b;
-}
 
 export function image(version = "1.2.3", size = 40000, seed = 1, board = BOARD) {
   return packImage({ board, version, payload: fakeApp(size, seed) });
