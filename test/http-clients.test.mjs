@@ -496,3 +496,15 @@ test("bounded: at most 8 connections, 16 sessions (the oldest goes first)", T, (
     assert.equal(await get(first), 303, "the 17th login replaces the oldest session");
     for (const ck of more) assert.equal(await get(ck), 200);
   }));
+
+test("Expect: 100-continue gets its interim 100 before the body is sent (curl asks for it above 1 MiB)", T, () =>
+  withBoard({}, async (b) => {
+    const img = image("2.1.0", 20000, 12);
+    const k = await rawClient(b.port);
+    await k.write(`PUT /api/firmware HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic("user", "stm32")}\r\nContent-Length: ${img.length}\r\nExpect: 100-continue\r\n\r\n`);
+    await until(() => k.raw().toString("latin1").startsWith("HTTP/1.1 100 Continue\r\n\r\n"));
+    await k.write(img);
+    await until(() => /HTTP\/1\.1 200/.test(k.raw().toString("latin1")));
+    k.destroy();
+    assert.ok(installed(b, img).valid);
+  }));

@@ -54,7 +54,6 @@ export class ImageWriter {
   /** The size announced by the transport (TFTP tsize, HTTP Content-Length), checked before any erase. */
   expect(bytes: number): ImageError | null {
     if (bytes > this._slot.size) return this._fail("TOO_LARGE", "upload of " + bytes + " bytes does not fit the " + this._slot.size + "-byte slot");
-    if (bytes < FIXED_SIZE) return this._fail("TRUNCATED", "upload of " + bytes + " bytes is shorter than an image header");
     this._expected = bytes;
     return null;
   }

@@ -124,8 +124,9 @@ export function parseHeader(b: Uint8Array, crc32: Crc32): ImageHeader | ImageErr
     tlvLength: u32(b, 36),
   };
   if (h.headerVersion !== HEADER_VERSION) return err("BAD_HEADER_VERSION", "image header version " + h.headerVersion + " is not supported (this bootloader reads version " + HEADER_VERSION + ")");
-  if (h.headerSize !== HEADER_SIZE) return err("BAD_HEADER_SIZE", "image header size " + h.headerSize + " is not " + HEADER_SIZE);
-  if (h.tlvLength > STATUS_START - TLV_START) return err("BAD_HEADER_SIZE", "image header TLV area of " + h.tlvLength + " bytes is too long");
+  if (h.headerSize !== HEADER_SIZE || h.tlvLength > STATUS_START - TLV_START) {
+    return err("BAD_HEADER_SIZE", "image header of " + h.headerSize + " bytes with " + h.tlvLength + " bytes of TLVs is not supported");
+  }
   return h;
 }
 

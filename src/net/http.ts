@@ -197,6 +197,8 @@ export function startHttp(p: Platform, svc: UpdateService, opts: { port: number;
       if ("code" in u) return refuse(c, statusOf(u.code), u.code, u.message);
       c.up = u;
       c.er = null;
+      // curl sends Expect: 100-continue for bodies over 1 MiB and would wait a second for this.
+      if (/100-continue/i.test(hd.expect || "")) c.s.write("HTTP/1.1 100 Continue\r\n\r\n");
       c.k = raw ? 1 : 2;
       // The file is the first part with a filename, whatever its Content-Type.
       // file: 0 before that part, 1 in it, 2 after it. (A form without a file fails as TRUNCATED.)
