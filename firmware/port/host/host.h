@@ -1,0 +1,42 @@
+/* The host port's internals (firmware/port/host/): flash file, state file, simulated application. */
+#ifndef TB_HOST_H
+#define TB_HOST_H
+
+#include <stdint.h>
+
+#include "board.h"
+
+typedef struct {
+  const char *board;
+  const char *mode; /* NULL: the board's default */
+  const char *flash;
+  const char *state;
+  const char *boot_js;
+  const char *update_js;
+  const char *address;
+  const char *user;
+  const char *password;
+  unsigned tftp_port;
+  unsigned http_port;
+  int timing;
+  int button;
+  long cut_after;
+  int no_reboot;
+  int no_confirm;
+  uint32_t heap; /* 0: TB_HEAP_SIZE */
+} host_opts_t;
+
+/* flash.c: the flash file, mapped, with the NOR rules and the sector map of the board. */
+int host_flash_open(const tb_board_t *b, const char *file, int timing, long cut_after);
+uint32_t host_flash_ops(void);
+
+/* sys.c: state file (boot-request word, boot counter), button, console. */
+int host_state_open(const char *file);
+void host_state_boot(void);
+void host_set_button(int held);
+void host_log(const char *fmt, ...);
+
+/* app.c: the stand-in for the application after a jump; returns when it asks for a reset. */
+void host_app_run(const host_opts_t *o, const tb_board_t *b, uint32_t slot_addr);
+
+#endif
