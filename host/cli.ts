@@ -3,9 +3,10 @@
  * User mistakes end with a one-line message naming the problem and exit code 2; no stack traces.
  */
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { hex } from "../src/image/header";
 import { ROOT, boardNames, loadBoard, LayoutError } from "./layout";
 import { UsageError, inspectImage, packImage } from "./image";
@@ -25,8 +26,8 @@ const COMMANDS: Record<string, { usage: string; help: string; run: (args: string
     run: inspect,
   },
   sim: {
-    usage: "typeboot sim [--board B] [--mode direct|staged] [--flash FILE] [--tftp-port P] [--http-port P] [--user U --password P] [--timing] [--button] [--no-reboot]",
-    help: "Start a simulated board: the boot policy, then TFTP and HTTP update servers on 127.0.0.1 (flash persists in FILE).",
+    usage: "typeboot sim [--board B] [--mode direct|staged] [--flash FILE] [--tftp-port P] [--http-port P] [--user U --password P] [--timing] [--button] [--no-reboot] [--no-confirm] [--cut-after N] [--runtime native|node]",
+    help: "Start a simulated board (the native runtime by default): the boot policy, then TFTP and HTTP update servers on 127.0.0.1 (flash persists in FILE).",
     run: sim,
   },
   build: {
@@ -140,26 +141,56 @@ function sim(_args: string[], o: Opts): void {
   }
   const tftpPort = port(o, "tftp-port", 6969);
   const httpPort = port(o, "http-port", 8080);
-  const b = new SimBoard({
-    board, mode, flashFile: flash, tftpPort, httpPort, address: "127.0.0.1",
-    credentials: { user, password }, timing: !!o.timing, button: !!o.button, rebootAfterUpdate: !o["no-reboot"], appConfirms: !o["no-confirm"],
-  });
-  process.on("uncaughtException", (e) => {
-    console.error(`board: uncaught error: ${e.stack || e}; resetting`);
-    b.reset();
-  });
-  b.start();
+  const runtime = str(o, "runtime", "native");
+  let state = "";
+  if (runtime === "node") {
+    const b = new SimBoard({
+      board, mode, flashFile: flash, tftpPort, httpPort, address: "127.0.0.1",
+      credentials: { user, password }, timing: !!o.timing, button: !!o.button, rebootAfterUpdate: !o["no-reboot"], appConfirms: !o["no-confirm"],
+    });
+    process.on("uncaughtException", (e) => {
+      console.error(`board: uncaught error: ${e.stack || e}; resetting`);
+      b.reset();
+    });
+    b.start();
+    state = `  state:    ${b.state}${b.state === "app" ? ` (APP ${b.runningVersion})` : ""}\n`;
+  } else if (runtime === "native") {
+    const exe = path.join(ROOT, "build", "host-runtime", "typeboot-sim");
+    if (!fs.existsSync(exe)) throw new UsageError(`${exe} is missing: run 'npm run build' (or use --runtime node)`);
+    const args = ["--board", board, "--flash", flash, "--tftp-port", String(tftpPort), "--http-port", String(httpPort), "--address", "127.0.0.1", "--user", user, "--password", password];
+    if (mode) args.push("--mode", mode);
+    if (typeof o["cut-after"] === "string") args.push("--cut-after", o["cut-after"]);
+    for (const flag of ["timing", "button", "no-reboot", "no-confirm"]) if (o[flag]) args.push("--" + flag);
+    const child = spawn(exe, args, { stdio: "inherit" });
+    for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
+    child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+    // Print how to upload once the board answers on its HTTP port (update mode or the application).
+    const started = Date.now();
+    const probe = () => {
+      const c = net.connect(httpPort, "127.0.0.1");
+      c.on("connect", () => {
+        c.destroy();
+        banner();
+      });
+      c.on("error", () => (Date.now() - started < 10000 ? setTimeout(probe, 50) : banner()));
+    };
+    probe();
+    return;
+  } else throw new UsageError(`--runtime must be native or node, not '${runtime}'`);
+  banner();
+  function banner(): void {
   console.log(`
-Simulated ${board} (flash: ${flash})
-  state:    ${b.state}${b.state === "app" ? ` (APP ${b.runningVersion}); POST http://127.0.0.1:${httpPort}/app/update for update mode` : ""}
-  login:    ${user} / ${password}${generated ? "   (generated; set --user/--password or TYPEBOOT_USER/TYPEBOOT_PASSWORD)" : ""}
+Simulated ${board} (${runtime === "node" ? "Node runtime" : "native runtime: build/host-runtime/typeboot-sim"}; flash: ${flash})
+${state}  login:    ${user} / ${password}${generated ? "   (generated; set --user/--password or TYPEBOOT_USER/TYPEBOOT_PASSWORD)" : ""}
 Upload an image (make one with: npx typeboot pack --board ${board} --version 1.0.0 app.bin -o app.tbi):
   TFTP:     curl --tftp-blksize 1468 -T app.tbi tftp://127.0.0.1:${tftpPort}/app.tbi
             tftp 127.0.0.1 ${tftpPort} -m binary -c put app.tbi
   HTTP:     curl -u ${user}:${password} -T app.tbi http://127.0.0.1:${httpPort}/api/firmware
   Browser:  http://127.0.0.1:${httpPort}/
   Status:   curl http://127.0.0.1:${httpPort}/api/status
+When the application runs: GET http://127.0.0.1:${httpPort}/app, POST .../app/update for update mode.
 Stop with Ctrl-C.`);
+  }
 }
 
 function usage(): string {

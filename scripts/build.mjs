@@ -43,13 +43,31 @@ function assets() {
   return sizes;
 }
 
-export async function build() {
+/** The native runtime on the host (firmware/, issue 3): Duktape configured by scripts/duktape.mjs,
+ * then build/host-runtime/typeboot-sim, then the boot bundle precompiled to bytecode by it. */
+async function runtime(sizes) {
+  const { ensureDuktape } = await import("./duktape.mjs");
+  await ensureDuktape();
+  const r = spawnSync("make", ["-s", "-C", path.join(ROOT, "firmware"), "host"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  if (r.status !== 0) throw new Error("the native runtime did not build (make -C firmware host)");
+  const sim = path.join(ROOT, "build", "host-runtime", "typeboot-sim");
+  for (const name of ["boot", "update"]) {
+    const out = path.join(ROOT, "build", "bundle", `${name}.tbbc`);
+    const c = spawnSync(sim, ["--compile", path.join(ROOT, "build", "bundle", `${name}.js`), out], { stdio: ["ignore", "ignore", "inherit"] });
+    if (c.status !== 0) throw new Error(`compiling ${name}.js to bytecode failed`);
+    sizes.bytecode[`${name}.tbbc`] = fs.statSync(out).size;
+  }
+  // update.tbbc is measured only: update mode loads the minified source, which keeps less heap.
+  fs.rmSync(path.join(ROOT, "build", "bundle", "update.tbbc"));
+}
+
+export async function build({ native = true } = {}) {
   ensureNpm();
   tsc("tsconfig.json");
   tsc("test/types/tsconfig.json");
   tsc("tsconfig.host.json");
   await bundle();
-  const sizes = { bundles: {}, assets: assets() };
+  const sizes = { bundles: {}, bytecode: {}, assets: assets() };
   let over = [];
   console.log("bundle          minified   budget");
   for (const [f, budget] of Object.entries(BUDGETS)) {
@@ -59,6 +77,10 @@ export async function build() {
     if (n > budget) over.push(`${f} is ${n} bytes, over its ${budget}-byte budget`);
   }
   for (const [f, n] of Object.entries(sizes.assets)) console.log(`${("web/" + f).padEnd(15)} ${String(n).padStart(8)} B`);
+  if (native && !over.length) {
+    await runtime(sizes);
+    for (const [f, n] of Object.entries(sizes.bytecode)) console.log(`${f.padEnd(15)} ${String(n).padStart(8)} B  (bytecode)`);
+  }
   fs.writeFileSync(path.join(ROOT, "build", "sizes.json"), JSON.stringify(sizes, null, 2) + "\n");
   if (over.length) throw new Error(over.join("; "));
   return sizes;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 
 #include "arena.h"
 #include "boards.h"
@@ -108,6 +109,10 @@ static int compile(const char *in, const char *out) {
 
 int main(int argc, char **argv) {
   host_opts_t o = {0};
+  /* A simulated board goes down with whatever started it (a test, `typeboot sim`): no orphans
+     holding ports and pipes. */
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) == 0 && getppid() != parent) return 1;
   o.tftp_port = 6969;
   o.http_port = 8080;
   o.address = "127.0.0.1";
@@ -195,7 +200,11 @@ int main(int argc, char **argv) {
     snprintf(state, sizeof state, "%s.state", o.flash);
     o.state = state;
   }
-  if (!o.boot_js) o.boot_js = default_bundle("boot.js", p1, sizeof p1);
+  /* The boot bundle as precompiled bytecode (made at build time with this configuration), else source. */
+  if (!o.boot_js) {
+    o.boot_js = default_bundle("boot.tbbc", p1, sizeof p1);
+    if (access(o.boot_js, R_OK) != 0) o.boot_js = default_bundle("boot.js", p1, sizeof p1);
+  }
   if (!o.update_js) o.update_js = default_bundle("update.js", p2, sizeof p2);
 
   tb_config_t cfg = {0};
