@@ -137,6 +137,7 @@ export function createHostPlatform(o: HostBoardOptions): HostPlatform {
     E: hostE,
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+    atob: (b64) => Buffer.from(b64, "base64").toString("latin1"),
     nor,
     layout,
     leds,

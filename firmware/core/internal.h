@@ -132,6 +132,7 @@ void tb_loop_close_all(void);
 /* Run until tb_rt.exit is set; call inside a protected call. */
 duk_ret_t tb_loop_run(duk_context *ctx, void *udata);
 duk_ret_t tb_native_set_timeout(duk_context *ctx);
+duk_ret_t tb_native_atob(duk_context *ctx);
 duk_ret_t tb_native_clear_timeout(duk_context *ctx);
 /* Call handler ev of object id with the nargs values on top of the stack (popped). Returns 0, or -1
  * when the handler threw (recorded; the loop stops). */

@@ -501,15 +501,21 @@ duk_ret_t tb_loop_run(duk_context *ctx, void *udata) {
       if (d >= 0 && (uint32_t)d < wait) wait = (uint32_t)d;
     }
     if (tb_port_poll(items, n, wait) <= 0) continue;
-    for (unsigned k = 0; k < n && !tb_rt.exit; k++) {
-      if (!items[k].got) continue;
-      tb_obj_t *o = tb_obj_find(ids[k]);
-      if (!o || o->handle != items[k].handle) continue;
-      if (o->kind == K_UDP) udp_input(ctx, o);
-      else if (o->kind == K_SERVER) server_input(ctx, o);
-      else {
-        if (items[k].got & TB_POLL_OUT) tcp_flush(ctx, o);
-        if (items[k].got & (TB_POLL_IN | TB_POLL_ERR)) tcp_input(ctx, o);
+    /* Connections first, their deferred events (close, error) next, new connections last: a peer
+     * that closed a connection and then opened another one finds the first one gone, as it ended
+     * first (a server at its connection limit would otherwise refuse the new one). */
+    for (int pass = 0; pass < 2 && !tb_rt.exit; pass++) {
+      if (pass) run_pending(ctx);
+      for (unsigned k = 0; k < n && !tb_rt.exit; k++) {
+        if (!items[k].got) continue;
+        tb_obj_t *o = tb_obj_find(ids[k]);
+        if (!o || o->handle != items[k].handle || (o->kind == K_SERVER) != pass) continue;
+        if (o->kind == K_UDP) udp_input(ctx, o);
+        else if (o->kind == K_SERVER) server_input(ctx, o);
+        else {
+          if (items[k].got & TB_POLL_OUT) tcp_flush(ctx, o);
+          if (items[k].got & (TB_POLL_IN | TB_POLL_ERR)) tcp_input(ctx, o);
+        }
       }
     }
   }

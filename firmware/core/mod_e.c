@@ -96,6 +96,32 @@ static duk_ret_t e_index_of(duk_context *ctx) {
   return 1;
 }
 
+/* atob(base64) -> binary string (Espruino's global): the HTTP Basic credentials. Characters outside
+ * the base64 alphabet are skipped; decoding stops at '='. */
+duk_ret_t tb_native_atob(duk_context *ctx) {
+  duk_size_t n;
+  const char *s = duk_require_lstring(ctx, 0, &n);
+  uint8_t *out = (uint8_t *)duk_push_fixed_buffer(ctx, n * 3 / 4 + 1);
+  duk_size_t k = 0;
+  uint32_t acc = 0;
+  unsigned bits = 0;
+  for (duk_size_t i = 0; i < n && s[i] != '='; i++) {
+    char c = s[i];
+    int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+    if (v < 0) continue;
+    acc = (acc << 6 | (uint32_t)v) & 0xFFFFFF;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[k++] = (uint8_t)(acc >> bits);
+    }
+  }
+  duk_push_buffer_object(ctx, -1, 0, k, DUK_BUFOBJ_UINT8ARRAY);
+  duk_replace(ctx, 0);
+  duk_pop(ctx);
+  return e_to_string(ctx);
+}
+
 static const duk_function_list_entry e_fns[] = {
   {"CRC32", e_crc32, 2}, {"toString", e_to_string, 1}, {"toUint8Array", e_to_uint8array, 1}, {"indexOf", e_index_of, 3}, {NULL, NULL, 0}};
 

@@ -173,8 +173,10 @@ export class ImageWriter {
         }
         this._erasedTo = page.addr + page.length;
       }
-      // Stop each run at the end of the erased area so a run never spans an unerased sector.
-      let n = Math.min(this._queued, this._erasedTo - addr);
+      // One received chunk at a time (no large joined copies in the small heap), never past the
+      // erased area.
+      const first = this._queue[0].length;
+      let n = Math.min(this._queued, this._erasedTo - addr, first < 4 ? 4 : first);
       const e = this._program(this._take(n - (n % 4)));
       if (e) return e;
     }

@@ -32,19 +32,6 @@ function statusOf(code: string): number {
   return code === "BUSY" ? 409 : code === "TOO_LARGE" ? 413 : code === "FLASH_ERROR" ? 500 : code === "BAD_MULTIPART" ? 400 : 422;
 }
 
-/** Base64 to a binary string (HTTP Basic credentials). */
-function unbase64(s: string): string {
-  let out = "", acc = 0, bits = 0;
-  for (let i = 0; i < s.length; i++) {
-    const v = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".indexOf(s[i]);
-    if (v < 0) continue;
-    acc = (acc << 6) | v; // only the low 14 bits matter
-    bits += 6;
-    if (bits > 7) out += String.fromCharCode((acc >> (bits -= 8)) & 255);
-  }
-  return out;
-}
-
 /** Compare without stopping at the first difference. */
 function same(a: string, b: string): boolean {
   let d = a.length ^ b.length;
@@ -147,7 +134,7 @@ export function startHttp(p: Platform, svc: UpdateService, opts: { port: number;
     const i = k ? tokens.indexOf(k[1]) : -1;
     const now = boot.millis();
     if (i >= 0 && expiry[i] > now) return !!(expiry[i] = now + ttl);
-    return !!(cr && m && same(unbase64(m[1]), cr.user + ":" + cr.password));
+    return !!(cr && m && same(p.atob(m[1]), cr.user + ":" + cr.password));
   }
 
   function push(c: Conn, b: Uint8Array): void {

@@ -137,6 +137,10 @@ export interface BootModule {
   asset(name: string): Uint8Array | undefined;
   /** Credentials for the HTTP login, set at build time (or by the simulator's options). */
   credentials(): { user: string; password: string } | undefined;
+  /** The JS heap: bytes in use, high-water mark, arena size (the runtime's accounting). */
+  heap?(): { used: number; peak: number; size: number };
+  /** The last uncaught JS error or out-of-memory the runtime recovered from. */
+  lastError?(): string | undefined;
 }
 
 /** Handle of a timer. */
@@ -163,6 +167,8 @@ export interface Platform {
   E: EModule;
   setTimeout(fn: () => void, ms: number): TimerId;
   clearTimeout(id: TimerId): void;
+  /** Base64 to a binary string (Espruino's and the browsers' global atob; native). */
+  atob(base64: string): string;
 }
 
 /** The word the application writes into the boot-request register to ask for update mode. */

@@ -18,5 +18,6 @@ declare global {
   var E: EModule;
   function setTimeout(fn: () => void, ms: number): TimerId;
   function clearTimeout(id: TimerId): void;
+  function atob(base64: string): string;
 }
 export {};

@@ -11,5 +11,6 @@ export function platform(): Platform {
     // The runtime's timer functions do not depend on `this`.
     setTimeout: setTimeout,
     clearTimeout: clearTimeout,
+    atob: atob,
   };
 }

@@ -142,7 +142,7 @@ export class UpdateService {
     const view = function (v: SlotView | null) {
       return v && { version: v.version || null, valid: v.valid, confirmed: v.confirmed, attempts: v.attempts, problem: v.problem || null };
     };
-    const a = this.active;
+    const a = this.active, b = this.p.boot;
     return {
       state: this.rebooting ? "rebooting" : a ? "receiving" : "update-mode",
       board: this.board.name,
@@ -161,7 +161,9 @@ export class UpdateService {
       lastUpdate: this.lastUpdate,
       lastError: this.lastError,
       bootReason: this.bootReason,
-      uptimeMs: this.p.boot.millis(),
+      runtimeError: (b.lastError && b.lastError()) || null,
+      heap: b.heap ? b.heap() : null,
+      uptimeMs: b.millis(),
     };
   }
 }

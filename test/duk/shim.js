@@ -30,6 +30,17 @@ function __advance(ms) {
   for (i = 0; i < __timers.length; i++) if (!__timers[i].cancelled) live.push(__timers[i]);
   __timers = live;
 }
+function atob(s) {
+  var abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", out = "", acc = 0, bits = 0;
+  for (var i = 0; i < s.length && s.charAt(i) !== "="; i++) {
+    var v = abc.indexOf(s.charAt(i));
+    if (v < 0) continue;
+    acc = ((acc << 6) | v) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) { bits -= 8; out += String.fromCharCode((acc >> bits) & 255); }
+  }
+  return out;
+}
 var console = { log: function () { print(Array.prototype.join.call(arguments, " ")); } };
 
 var __crcTable = (function () {
