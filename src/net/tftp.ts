@@ -197,12 +197,16 @@ export function tftpCore(svc: TftpService, timeoutMs: number, retries: number): 
         if ((r as ImageError).code) return err(imageErrorCode(r as ImageError), imageErrorText(r as ImageError));
         up = r as Upload;
       }
+      // Dallying sessions are bounded too (each holds a socket and its state): past MAX_SESSIONS - 1
+      // of them, the oldest ones end early.
+      let out: TftpAction[] = [];
+      for (let i = sessions.length - 1, dally = 0; i >= 0; i--) if (sessions[i].done && ++dally >= MAX_SESSIONS) out = out.concat(end(sessions[i], "", -1));
       const s: TftpSession = {
         id: ++ids, a: a, p: p, up: up, data: data, blk: 0, bs: bs, win: win, n: 0, ms: ms, tries: 0,
         last: oack ? pkt(6, oack) : ackPacket(0), done: false, nak: false,
       };
       sessions.push(s);
-      return [{ k: "open", s: s.id } as TftpAction].concat(data && !oack ? nextData(s) : send(s, s.last));
+      return out.concat({ k: "open", s: s.id }, data && !oack ? nextData(s) : send(s, s.last));
     },
 
     packet: function (id, b, a, p) {
