@@ -6,6 +6,8 @@
 //   http_upload_throughput      the same image by HTTP (curl -T /api/firmware)
 //   update_vs_flash_floor_256k  with datasheet flash timing: upload time of a 256 KiB image over the
 //   update_vs_flash_floor_896k  flash floor (erase of the sectors it spans + word programming of its bytes)
+//   heap_high_water             live JS heap high-water of the native runtime in update mode over those uploads
+//   bundle_*                    bundle sizes (minified ES5, and bytecode)
 //
 // Runs interleave the two sides and take the median of several. Options: --runs N (default 5).
 import { spawn, execFile } from "node:child_process";
@@ -64,11 +66,12 @@ async function startSim(opts) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tb-bench-"));
   const args = [path.join(ROOT, "bin", "typeboot.js"), "sim", "--board", BOARD, "--mode", "direct", "--flash", path.join(dir, "f.flash"),
     "--tftp-port", String(tftpPort), "--http-port", String(httpPort), "--user", "bench", "--password", "bench", "--no-reboot", ...(opts.timing ? ["--timing"] : [])];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  // TYPEBOOT_HEAP_LOG: the native runtime collects garbage every 50 ms, so its live-bytes high-water is exact.
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TYPEBOOT_HEAP_LOG: "50" } });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   await waitFor(async () => out.includes("Stop with Ctrl-C"), "the simulated board");
-  return { tftpPort, httpPort, stop: () => child.kill("SIGKILL") };
+  return { tftpPort, httpPort, stop: () => child.kill("SIGKILL"), status: async () => (await fetch(`http://127.0.0.1:${httpPort}/api/status`)).json() };
 }
 
 async function startTftpd() {
@@ -113,6 +116,7 @@ async function main() {
   const sim = await startSim({ timing: false });
   const tftpd = await startTftpd();
   const simT = [], hpaT = [], httpT = [];
+  let heap = null;
   try {
     for (let i = 0; i < RUNS; i++) {
       fs.rmSync(path.join(tftpd.dir, "app.tbi"), { force: true });
@@ -121,6 +125,7 @@ async function main() {
       httpT.push(await timed("curl", ["-sS", "-f", "-u", "bench:bench", "-T", mib, `http://127.0.0.1:${sim.httpPort}/api/firmware`]));
     }
     if (fs.statSync(path.join(tftpd.dir, "app.tbi")).size !== size) throw new Error("tftpd-hpa did not receive the whole file");
+    heap = (await sim.status()).heap;
   } finally {
     sim.stop();
     tftpd.stop();
@@ -130,6 +135,14 @@ async function main() {
   results.push({ name: "tftp_tftpd_hpa_throughput", value: +mbps(median(hpaT)).toFixed(2), unit: "MB/s", goal: null, against: "the same file and client against tftpd-hpa 5.2 on 127.0.0.1" });
   results.push({ name: "tftp_sim_vs_tftpd_hpa", value: +(median(hpaT) / median(simT)).toFixed(3), unit: "ratio", goal: ">= 1.0 (higher is better)", against: "tftpd-hpa receiving the same file on 127.0.0.1, same client, same run" });
   results.push({ name: "http_upload_throughput", value: +mbps(median(httpT)).toFixed(2), unit: "MB/s", goal: null, against: "1 MiB image, curl -T /api/firmware, simulated board, no flash timing" });
+
+  if (heap) {
+    results.push({ name: "heap_high_water", value: heap.livePeak, unit: "bytes", goal: `< ${heap.size} (the arena)`, against: `live JS heap high-water (after collections) in update mode over the ${3 * RUNS} uploads above; raw peak ${heap.peak} of ${heap.size} with garbage` });
+  }
+  const sizes = JSON.parse(fs.readFileSync(path.join(ROOT, "build", "sizes.json"), "utf8"));
+  for (const [f, n] of Object.entries({ ...sizes.bundles, ...sizes.bytecode })) {
+    results.push({ name: `bundle_${f.replace(".", "_")}`, value: n, unit: "bytes", goal: f === "update.js" ? "<= 20480" : f === "boot.js" ? "<= 6144" : null, against: f.endsWith(".tbbc") ? "Duktape bytecode (TBBC) made by the runtime's own configuration" : "minified ES5" });
+  }
 
   // 2. With datasheet flash timing: upload time against the flash floor.
   const layout = loadBoard(BOARD, "direct");
@@ -148,7 +161,7 @@ async function main() {
 
   fs.mkdirSync(path.join(ROOT, "bench"), { recursive: true });
   fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
-  console.log(`\nruntime: Node simulator (host/sim.ts); ${RUNS} runs each, median\n`);
+  console.log(`\nruntime: native (build/host-runtime/typeboot-sim); ${RUNS} runs each, median\n`);
   console.log(`${"figure".padEnd(28)} ${"value".padStart(9)} unit    goal`);
   for (const r of results) console.log(`${r.name.padEnd(28)} ${String(r.value).padStart(9)} ${r.unit.padEnd(7)} ${r.goal ?? ""}`);
   console.log("\nwritten to bench/results.json");

@@ -6,8 +6,9 @@
  * - Checks the image header (magic, header CRC, board, load address, size) from the first 64 bytes,
  *   before anything is erased.
  * - Erases each sector just before the write pointer enters it, never the whole slot up front, and
- *   only the sectors the image spans. push() never erases unless its queue is full: the transport
- *   acknowledges first and then calls service(), so a client is not kept waiting by an erase.
+ *   only the sectors the image spans. push() only queues (unless its queue is full): the transport
+ *   acknowledges first and then calls service() for the erase and programming, so a client is not
+ *   kept waiting by flash work, which overlaps with its next packet.
  * - Verifies every programmed run by read-back (native CRC of the flash range against the data).
  * - Never touches an address outside the target slot.
  * - Marks the image valid only after the CRC of the whole payload in flash matches the header: the
@@ -70,12 +71,13 @@ export class ImageWriter {
       const e = this._acceptHeader();
       if (e) return e;
     }
-    return this.header ? this._drain(this._queued > QUEUE_LIMIT) : null;
+    // Flash work waits for service(), after the transport has acknowledged, unless the queue is full.
+    return this.header && this._queued > QUEUE_LIMIT ? this._drain() : null;
   }
 
   /** Do the flash work push() left: erase the next sector and program what waits. Call after acknowledging. */
   service(): ImageError | null {
-    return this.error || (this.header ? this._drain(true) : null);
+    return this.error || (this.header ? this._drain() : null);
   }
 
   /** End of the upload: program the tail, check the payload CRC in flash, then mark the image valid. */
@@ -83,7 +85,7 @@ export class ImageWriter {
     const h = this.header;
     if (this.error) return this.error;
     if (!h || this.received < this.total) return this._fail("TRUNCATED", "upload ended after " + this.received + " of " + (this.total || "at least 64") + " bytes");
-    let e = this._drain(true);
+    let e = this._drain();
     if (!e && this._queued) {
       // The last 1-3 bytes: pad the word with 0xFF (the erased value).
       const padded = new Uint8Array([255, 255, 255, 255]);
@@ -157,13 +159,12 @@ export class ImageWriter {
     return out;
   }
 
-  /** Program whole words from the queue; erase sectors on the way only when allowed. */
-  private _drain(mayErase: boolean): ImageError | null {
+  /** Program whole words from the queue, erasing each sector as the write pointer enters it. */
+  private _drain(): ImageError | null {
     const flash = this._env.flash;
     while (this._queued >= 4) {
       const addr = this._slot.addr + this.written;
       if (addr >= this._erasedTo) {
-        if (!mayErase) return null;
         const page = flash.getPage(addr);
         if (!page || page.addr + page.length > this._slot.addr + this._slot.size) return this._fail("FLASH_ERROR", "refusing to erase " + hex(addr) + ": outside the target slot");
         try {

@@ -137,8 +137,9 @@ export interface BootModule {
   asset(name: string): Uint8Array | undefined;
   /** Credentials for the HTTP login, set at build time (or by the simulator's options). */
   credentials(): { user: string; password: string } | undefined;
-  /** The JS heap: bytes in use, high-water mark, arena size (the runtime's accounting). */
-  heap?(): { used: number; peak: number; size: number };
+  /** The JS heap (the runtime's accounting): bytes in use and their high-water mark (garbage
+   * included), arena size, live bytes after the last collection and their high-water mark. */
+  heap?(): { used: number; peak: number; size: number; live?: number; livePeak?: number };
   /** The last uncaught JS error or out-of-memory the runtime recovered from. */
   lastError?(): string | undefined;
 }

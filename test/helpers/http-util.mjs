@@ -1,6 +1,6 @@
 // Shared by the HTTP tests: the compiled modules (build/host, from `tsc -p tsconfig.host.json`),
-// a server on a free port with a fresh simulated board, raw-socket and curl clients, images and
-// flash snapshots.
+// a board on free ports (in-process or the native runtime: helpers/target.mjs), raw-socket and curl
+// clients, images and flash checks.
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { execFile } from "node:child_process";
@@ -19,7 +19,8 @@ export const { readSlot } = build("src/boot/slots.js");
 export const { createHostPlatform, crc32, hostE } = build("host/platform.js");
 export const { packImage } = build("host/image.js");
 import { fakeApp } from "./host.mjs";
-export { fakeApp };
+import { startTarget, KINDS, until } from "./target.mjs";
+export { fakeApp, KINDS, until };
 
 export const BOARD = "stm324xg-eval";
 export const CREDS = { user: "user", password: "stm32" };
@@ -44,58 +45,33 @@ export function freePort() {
 }
 
 /**
- * A board in update mode with the HTTP server on 127.0.0.1. Returns { p, svc, http, port, url,
- * logs, slot, snapshot(), close() }.
+ * A board in update mode (o.kind: "node", the servers in-process, the default; or "native", the C
+ * runtime as a child process: see helpers/target.mjs) with its HTTP server on 127.0.0.1. Returns
+ * the target: { kind, port, url, slot, info, snapshot(), slotView(), status(), close(), ... } and,
+ * for "node", { p, svc, nor }.
  */
 export async function startBoard(o = {}) {
-  const logs = [];
-  const p = createHostPlatform({ board: o.board || BOARD, credentials: "credentials" in o ? o.credentials : CREDS, log: (s) => logs.push(s) });
-  const svc = new UpdateService(p, { rebootAfterUpdate: false, rebootDelayMs: 0 });
-  const port = await freePort();
-  const http = startHttp(p, svc, { port, address: "127.0.0.1", sessionTtlMs: o.sessionTtlMs });
-  await waitListening(port);
-  const info = p.layout.info;
-  const slot = info.mode === "staged" && info.staging ? info.staging : info.app;
-  const nor = p.nor;
-  return {
-    p, svc, http, port, logs, slot, info, nor,
-    url: `http://127.0.0.1:${port}`,
-    /** Copy of the whole flash. */
-    snapshot: () => Uint8Array.from(nor.bytes),
-    close: () => http.close(),
-  };
-}
-
-async function waitListening(port) {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, "127.0.0.1", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on("error", () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("server did not listen");
+  const { kind = "node", ...rest } = o;
+  if (!("credentials" in rest)) rest.credentials = CREDS;
+  return startTarget(kind, rest);
 }
 
 /** Flash bytes outside [addr, addr+size) equal in both snapshots? */
 export function sameOutside(board, a, b, region) {
-  const lo = region.addr - board.nor.base, hi = lo + region.size;
+  const lo = region.addr - board.base, hi = lo + region.size;
   return Buffer.compare(Buffer.from(a.subarray(0, lo)), Buffer.from(b.subarray(0, lo))) === 0 &&
     Buffer.compare(Buffer.from(a.subarray(hi)), Buffer.from(b.subarray(hi))) === 0;
 }
 
 /** The image in the slot (status words excepted, the device owns them) and marked valid? */
 export function installed(board, img) {
-  const { nor, slot, p } = board;
-  const off = slot.addr - nor.base;
-  const inFlash = nor.bytes.subarray(off, off + img.length);
+  const { slot } = board;
+  const bytes = board.snapshot();
+  const off = slot.addr - board.base;
+  const inFlash = bytes.subarray(off, off + img.length);
   const same = Buffer.compare(Buffer.from(inFlash.subarray(0, 0x1c0)), Buffer.from(img.subarray(0, 0x1c0))) === 0 &&
     Buffer.compare(Buffer.from(inFlash.subarray(512)), Buffer.from(img.subarray(512))) === 0;
-  const view = readSlot(p.flash, crc32, slot, true);
+  const view = readSlot(board.flashOf(bytes), crc32, slot, true);
   return { same, valid: view.valid, version: view.version, problem: view.problem };
 }
 

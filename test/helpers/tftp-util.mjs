@@ -1,8 +1,9 @@
 // Shared by the TFTP tests: the compiled modules (build/host, from `tsc -p tsconfig.host.json`),
-// TFTP packet builders and a parser, images and a flash snapshot helper.
+// TFTP packet builders and a parser, images and flash checks (on a host platform or a target).
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import * as path from "node:path";
+import { pattern } from "./target.mjs";
 
 const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -89,7 +90,7 @@ export function image(payloadBytes, board = BOARD, seed = 1) {
 
 /** Flash filled with a pattern (so "unchanged" means something), as initial contents for the NOR model. */
 export function patternFlash(size) {
-  return payload(size, 0x5eed);
+  return pattern(size);
 }
 
 /** A host platform with patterned flash and a quiet log; logs are collected in .logs. */
@@ -105,27 +106,40 @@ export function service(p) {
   return new UpdateService(p, { rebootAfterUpdate: false, rebootDelayMs: 0 });
 }
 
-/** Where the image goes (direct mode: the application slot), as offsets into nor.bytes. */
-export function slotOf(p) {
-  const app = p.boot.board().app;
-  return { addr: app.addr, size: app.size, off: app.addr - p.nor.base };
+/**
+ * The helpers below take either a host platform (the in-process tests) or a target from
+ * helpers/target.mjs (node or native): the flash bytes, the upload slot and the slot as the device
+ * reads it, from whichever it is.
+ */
+function board(x) {
+  if (x.kind) return { bytes: x.snapshot(), base: x.base, slot: x.slot, view: () => x.slotView() };
+  const app = x.boot.board().app;
+  return { bytes: x.nor.bytes, base: x.nor.base, slot: app, view: () => readSlot(x.flash, crc32, app, true) };
+}
+
+/** Where the image goes (direct mode: the application slot), as offsets into the flash bytes. */
+export function slotOf(x) {
+  const b = board(x);
+  return { addr: b.slot.addr, size: b.slot.size, off: b.slot.addr - b.base };
 }
 
 /** The image as it must sit in flash: the status words (0x1C0..0x1FF) are the device's. */
-export function assertImageInSlot(assert, p, img) {
-  const s = slotOf(p);
-  const got = p.nor.bytes.subarray(s.off, s.off + img.length);
+export function assertImageInSlot(assert, x, img) {
+  const b = board(x);
+  const off = b.slot.addr - b.base;
+  const got = b.bytes.subarray(off, off + img.length);
   assert.ok(Buffer.from(got.subarray(0, 0x1c0)).equals(Buffer.from(img.subarray(0, 0x1c0))), "header bytes in flash differ from the image");
   assert.ok(Buffer.from(got.subarray(0x200)).equals(Buffer.from(img.subarray(0x200))), "payload bytes in flash differ from the image");
-  const v = readSlot(p.flash, crc32, p.boot.board().app, true);
+  const v = b.view();
   assert.equal(v.valid, true, "slot is not valid: " + v.problem);
   assert.equal(v.version, "1.2.3");
 }
 
 /** Flash outside the slot equals the snapshot. */
-export function assertOutsideSlotUnchanged(assert, p, before) {
-  const s = slotOf(p);
-  const now = p.nor.bytes;
-  assert.ok(Buffer.from(now.subarray(0, s.off)).equals(Buffer.from(before.subarray(0, s.off))), "flash below the slot changed");
-  assert.ok(Buffer.from(now.subarray(s.off + s.size)).equals(Buffer.from(before.subarray(s.off + s.size))), "flash above the slot changed");
+export function assertOutsideSlotUnchanged(assert, x, before) {
+  const b = board(x);
+  const off = b.slot.addr - b.base;
+  const now = b.bytes;
+  assert.ok(Buffer.from(now.subarray(0, off)).equals(Buffer.from(before.subarray(0, off))), "flash below the slot changed");
+  assert.ok(Buffer.from(now.subarray(off + b.slot.size)).equals(Buffer.from(before.subarray(off + b.slot.size))), "flash above the slot changed");
 }
