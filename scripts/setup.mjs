@@ -9,6 +9,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 /** Debian packages the test suite needs, with the command each provides. */
 export const TEST_PACKAGES = { duktape: "duk", curl: "curl", "tftp-hpa": "tftp", atftp: "atftp", chromium: "chromium" };
+/** What building the native runtime needs (gcc-multilib: a 32-bit simulator has the chip's heap figures). */
+export const RUNTIME_PACKAGES = ["gcc", "make", "gcc-multilib"];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: ROOT, ...opts });
@@ -34,7 +36,7 @@ function installed(pkg) {
   }
 }
 
-export function ensureApt(packages = Object.keys(TEST_PACKAGES)) {
+export function ensureApt(packages = [...Object.keys(TEST_PACKAGES), ...RUNTIME_PACKAGES]) {
   const missing = packages.filter((p) => !installed(p));
   if (!missing.length) return;
   if (process.getuid && process.getuid() !== 0) {
