@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawn, spawnSync, execFile } from "node:child_process";
 import { ROOT, packImage, fakeApp, freePort } from "./helpers/host.mjs";
+import { until as pollUntil } from "./helpers/target.mjs";
 
 const SIM = path.join(ROOT, "build", "host-runtime", "typeboot-sim");
 const BOARD = "stm324xg-eval";
@@ -80,20 +81,8 @@ function startSim(o) {
   return sim;
 }
 
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? ": " + last.message : ""}`);
-    await sleep(50);
-  }
-}
+/** Poll until fn returns something truthy (bounded): test/helpers/target.mjs's, argument order of this file. */
+const until = (what, fn, ms = 15000) => pollUntil(fn, ms, what);
 
 async function getJson(port, p, init) {
   const r = await fetch(`http://127.0.0.1:${port}${p}`, { ...init, signal: AbortSignal.timeout(5000) });

@@ -8,21 +8,13 @@ import path from "node:path";
 import { spawn, execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { ROOT, SimBoard, packImage, fakeApp, freePort, loadBoard } from "./helpers/host.mjs";
+import { until as pollUntil } from "./helpers/target.mjs";
 
 const run = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch {}
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** Poll until fn returns something truthy (bounded): test/helpers/target.mjs's, argument order of this file. */
+const until = (what, fn, ms = 15000) => pollUntil(fn, ms, what);
 
 async function getJson(port, p) {
   const r = await fetch(`http://127.0.0.1:${port}${p}`, { signal: AbortSignal.timeout(5000) });
