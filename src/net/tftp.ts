@@ -252,7 +252,7 @@ export function tftpCore(svc: TftpService, timeoutMs: number, retries: number): 
       if (++s.n < s.win) return [{ k: "timer", s: id, ms: s.ms }];
       s.n = 0;
       // The ACK first, then the flash work; service() re-arms the timer once it is done.
-      return send(s, ackPacket(n)).concat({ k: "service", s: id });
+      return [send(s, ackPacket(n))[0], { k: "service", s: id }];
     },
 
     service: function (id) {
