@@ -145,13 +145,19 @@ export class ImageWriter {
   /** Consume the first n queued bytes (no copy when they lie in one chunk). */
   private _take(n: number): Uint8Array {
     const q = this._queue;
+    const first = q[0];
     this._queued -= n;
-    let out = q[0].subarray(0, n);
-    if (out.length < n) out = new Uint8Array(n);
+    if (first.length >= n) {
+      // Compare lengths, not .buffer: Duktape makes a new ArrayBuffer object for every .buffer read.
+      if (first.length === n) q.shift();
+      else q[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = new Uint8Array(n);
     for (let off = 0; off < n; ) {
       const c = q[0];
       const k = Math.min(c.length, n - off);
-      if (out.buffer !== c.buffer) out.set(c.subarray(0, k), off);
+      out.set(c.subarray(0, k), off);
       off += k;
       if (k === c.length) q.shift();
       else q[0] = c.subarray(k);
