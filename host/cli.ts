@@ -132,7 +132,7 @@ function sim(_args: string[], o: Opts): void {
   loadBoard(board, mode);
   const flash = path.resolve(str(o, "flash", path.join(ROOT, "build", "sim", `${board}.flash`)));
   fs.mkdirSync(path.dirname(flash), { recursive: true });
-  let user = typeof o.user === "string" ? o.user : process.env.TYPEBOOT_USER || "admin";
+  const user = typeof o.user === "string" ? o.user : process.env.TYPEBOOT_USER || "admin";
   let password = typeof o.password === "string" ? o.password : process.env.TYPEBOOT_PASSWORD || "";
   let generated = false;
   if (!password) {
@@ -178,8 +178,9 @@ function sim(_args: string[], o: Opts): void {
     return;
   } else throw new UsageError(`--runtime must be native or node, not '${runtime}'`);
   banner();
+
   function banner(): void {
-  console.log(`
+    console.log(`
 Simulated ${board} (${runtime === "node" ? "Node runtime" : "native runtime: build/host-runtime/typeboot-sim"}; flash: ${flash})
 ${state}  login:    ${user} / ${password}${generated ? "   (generated; set --user/--password or TYPEBOOT_USER/TYPEBOOT_PASSWORD)" : ""}
 Upload an image (make one with: npx typeboot pack --board ${board} --version 1.0.0 app.bin -o app.tbi):
