@@ -11,10 +11,14 @@ import { hex } from "../src/image/header";
 import { ROOT, boardNames, loadBoard, LayoutError } from "./layout";
 import { UsageError, inspectImage, packImage } from "./image";
 import { SimBoard } from "./sim";
+import { OperationError } from "./http-client";
+import * as statusCmd from "./commands/status";
+import * as rebootCmd from "./commands/reboot";
+import * as uploadCmd from "./commands/upload";
 
 type Opts = Record<string, string | boolean>;
 
-const COMMANDS: Record<string, { usage: string; help: string; run: (args: string[], o: Opts) => number | void }> = {
+const COMMANDS: Record<string, { usage: string; help: string; run: (args: string[], o: Opts) => number | void | Promise<number> }> = {
   pack: {
     usage: "typeboot pack --board B --version X.Y.Z[+BUILD] [--mode direct|staged] [--allow-downgrade] app.bin -o app.tbi",
     help: "Put the image header (magic, sizes, load address, version, board id, CRCs) in front of an application binary.",
@@ -40,6 +44,9 @@ const COMMANDS: Record<string, { usage: string; help: string; run: (args: string
     help: "List the boards and their flash layout.",
     run: boards,
   },
+  status: statusCmd,
+  reboot: rebootCmd,
+  upload: uploadCmd,
 };
 
 function parse(argv: string[]): { args: string[]; opts: Opts } {
@@ -214,13 +221,31 @@ export function main(argv: string[]): number | void {
     console.log(`Usage: ${c.usage}\n\n${c.help}`);
     return 0;
   }
-  try {
-    return c.run(args, opts);
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof LayoutError) {
+  const known = (e: unknown): number | undefined => {
+    if (e instanceof UsageError || e instanceof LayoutError || e instanceof OperationError) {
       console.error(`typeboot ${cmd}: ${e.message}`);
-      return 2;
+      return e instanceof OperationError ? 1 : 2;
     }
+    return undefined;
+  };
+  try {
+    const r = c.run(args, opts);
+    if (r instanceof Promise) {
+      // The network commands: the exit code is set when they end (bin/typeboot.js only takes numbers).
+      r.then(
+        (code) => (process.exitCode = code),
+        (e) => {
+          const code = known(e);
+          if (code === undefined) throw e;
+          process.exitCode = code;
+        },
+      );
+      return;
+    }
+    return r;
+  } catch (e) {
+    const code = known(e);
+    if (code !== undefined) return code;
     throw e;
   }
 }
