@@ -9,19 +9,20 @@ import * as crypto from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
 import { hex } from "../src/image/header";
 import { ROOT, boardNames, loadBoard, LayoutError } from "./layout";
-import { UsageError, inspectImage, packImage } from "./image";
+import { UsageError, inspectImage, packImage, readApplication } from "./image";
 import { SimBoard } from "./sim";
 import { OperationError } from "./http-client";
 import * as statusCmd from "./commands/status";
 import * as rebootCmd from "./commands/reboot";
 import * as uploadCmd from "./commands/upload";
+import * as watchCmd from "./commands/watch";
 
 type Opts = Record<string, string | boolean>;
 
 const COMMANDS: Record<string, { usage: string; help: string; run: (args: string[], o: Opts) => number | void | Promise<number> }> = {
   pack: {
-    usage: "typeboot pack --board B --version X.Y.Z[+BUILD] [--mode direct|staged] [--allow-downgrade] app.bin -o app.tbi",
-    help: "Put the image header (magic, sizes, load address, version, board id, CRCs) in front of an application binary.",
+    usage: "typeboot pack --board B --version X.Y.Z[+BUILD] [--mode direct|staged] [--allow-downgrade] [--no-vector-check] app.bin|app.hex|app.elf -o app.tbi",
+    help: "Put the image header (magic, sizes, load address, version, board id, CRCs) in front of an application (.bin, Intel .hex or ARM .elf) after checking its vector table.",
     run: pack,
   },
   inspect: {
@@ -47,6 +48,7 @@ const COMMANDS: Record<string, { usage: string; help: string; run: (args: string
   status: statusCmd,
   reboot: rebootCmd,
   upload: uploadCmd,
+  watch: watchCmd,
 };
 
 function parse(argv: string[]): { args: string[]; opts: Opts } {
@@ -59,7 +61,7 @@ function parse(argv: string[]): { args: string[]; opts: Opts } {
     else if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       if (eq > 0) opts[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-confirm"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-confirm", "no-vector-check", "once"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
       else opts[a.slice(2)] = true;
     } else args.push(a);
   }
@@ -88,15 +90,41 @@ function readInput(file: string | undefined): Uint8Array {
 }
 
 function pack(args: string[], o: Opts): number {
+  // `--no-vector-check` is a flag: if the option parser took the next word as its value, that word is the input file.
+  const noCheck = o["no-vector-check"];
+  if (typeof noCheck === "string") args = [noCheck, ...args];
   const board = str(o, "board");
   const mode = o.mode === undefined ? undefined : (str(o, "mode") as "direct" | "staged");
-  const payload = readInput(args[0]);
-  const out = str(o, "output", args[0].replace(/\.[^./]*$/, "") + ".tbi");
-  const img = packImage({ board, version: str(o, "version"), payload, mode, allowDowngrade: !!o["allow-downgrade"] });
+  const file = args[0];
+  const bytes = readInput(file);
+  const info = loadBoard(board, mode).info;
+  const appAddress = info.app.addr + info.headerSize;
+  const app = readApplication(file, bytes, info.app.size - info.headerSize);
+  if (app.loadAddress !== null && app.loadAddress !== appAddress) {
+    throw new UsageError(`${file}: the application is linked at ${hex(app.loadAddress)}, but ${board}'s application address is ${hex(appAddress)} (the slot + ${info.headerSize}-byte header): link it there`);
+  }
+  const out = str(o, "output", file.replace(/\.[^./]*$/, "") + ".tbi");
+  const img = packImage({ board, version: str(o, "version"), payload: app.payload, mode, allowDowngrade: !!o["allow-downgrade"], checkVectors: !noCheck });
   fs.writeFileSync(out, img);
   const i = inspectImage(img);
-  console.log(`${out}: ${board} image ${i.version}, ${i.header.imageSize} bytes at ${hex(i.header.loadAddress)}, CRC ${hex(i.header.payloadCrc)}`);
+  console.log(`${out}: ${board} image ${i.version}, ${i.header.imageSize} bytes at ${hex(i.header.loadAddress)}, CRC ${hex(i.header.payloadCrc)}${app.format === "bin" ? "" : ` (from ${app.format.toUpperCase()})`}`);
+  printHeader(i, board);
   return 0;
+}
+
+function printHeader(i: ReturnType<typeof inspectImage>, board: string | undefined): void {
+  const h = i.header;
+  const rows: [string, string][] = [
+    ["version", i.version],
+    ["board", `${board ?? "unknown"} (id ${h.boardId})`],
+    ["image size", `${h.imageSize} bytes`],
+    ["load address", hex(h.loadAddress)],
+    ["header", `version ${h.headerVersion}, ${h.headerSize} bytes, CRC ok`],
+    ["flags", hex(h.flags)],
+    ["payload CRC", `${hex(h.payloadCrc)} ${i.payloadCrcOk ? "ok" : "MISMATCH"}`],
+  ];
+  for (const [k, v] of rows) console.log(`${k.padEnd(13)} ${v}`);
+  for (const p of i.problems) console.log(`problem       ${p}`);
 }
 
 function inspect(args: string[], o: Opts): number {
@@ -107,17 +135,7 @@ function inspect(args: string[], o: Opts): number {
   if (o.json) {
     console.log(JSON.stringify({ ...h, version: i.version, board: board ?? null, payloadCrcOk: i.payloadCrcOk, problems: i.problems }, null, 2));
   } else {
-    const rows: [string, string][] = [
-      ["version", i.version],
-      ["board", `${board ?? "unknown"} (id ${h.boardId})`],
-      ["image size", `${h.imageSize} bytes`],
-      ["load address", hex(h.loadAddress)],
-      ["header", `version ${h.headerVersion}, ${h.headerSize} bytes, CRC ok`],
-      ["flags", hex(h.flags)],
-      ["payload CRC", `${hex(h.payloadCrc)} ${i.payloadCrcOk ? "ok" : "MISMATCH"}`],
-    ];
-    for (const [k, v] of rows) console.log(`${k.padEnd(13)} ${v}`);
-    for (const p of i.problems) console.log(`problem       ${p}`);
+    printHeader(i, board);
   }
   return i.problems.length ? 1 : 0;
 }

@@ -6,6 +6,9 @@
 //   http_upload_throughput      the same image by HTTP (curl -T /api/firmware)
 //   update_vs_flash_floor_256k  with datasheet flash timing: upload time of a 256 KiB image over the
 //   update_vs_flash_floor_896k  flash floor (erase of the sectors it spans + word programming of its bytes)
+//   tftp_client_*               our TFTP client (host/tftp-client.ts, what `typeboot upload` uses: blksize 1468,
+//                               windowsize 4) against curl --tftp-blksize 1468 and atftp (blksize 1468,
+//                               windowsize 8), the same 1 MiB image into the same simulated board, interleaved
 //   heap_high_water             live JS heap high-water of the native runtime in update mode over those uploads
 //   bundle_*                    bundle sizes (minified ES5, and bytecode)
 //
@@ -93,11 +96,12 @@ function floorSeconds(layout, bytes) {
 }
 
 async function main() {
-  ensureApt(["curl", "tftpd-hpa"]);
+  ensureApt(["curl", "tftpd-hpa", "atftp"]);
   await build();
   const require = createRequire(import.meta.url);
   const { packImage } = require(path.join(ROOT, "build", "host", "host", "image.js"));
   const { loadBoard } = require(path.join(ROOT, "build", "host", "host", "layout.js"));
+  const { tftpPut } = require(path.join(ROOT, "build", "host", "host", "tftp-client.js"));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tb-bench-img-"));
   const image = (kib, seed) => {
     const payload = new Uint8Array(kib * 1024);
@@ -131,6 +135,34 @@ async function main() {
     sim.stop();
     tftpd.stop();
   }
+  // TFTP clients: ours (in this process: the transfer only, no Node start-up), curl and atftp (processes),
+  // the same image into the same board, interleaved and in a rotating order; every upload is checked.
+  const clientSim = await startSim({ timing: false });
+  const clientT = { typeboot: [], curl: [], atftp: [] };
+  const mibData = new Uint8Array(fs.readFileSync(mib));
+  const clients = {
+    typeboot: async () => {
+      const t0 = process.hrtime.bigint();
+      await tftpPut({ host: "127.0.0.1", port: clientSim.tftpPort, name: "app.tbi", data: mibData });
+      return Number(process.hrtime.bigint() - t0) / 1e9;
+    },
+    curl: () => timed("curl", ["-sS", "--tftp-blksize", "1468", "-T", mib, `tftp://127.0.0.1:${clientSim.tftpPort}/app.tbi`]),
+    atftp: () => timed("atftp", ["--option", "blksize 1468", "--option", "windowsize 8", "-p", "-l", mib, "-r", "app.tbi", "127.0.0.1", String(clientSim.tftpPort)]),
+  };
+  try {
+    const names = Object.keys(clients);
+    for (let i = 0; i < 3 * RUNS; i++) {
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(i + k) % names.length];
+        clientT[name].push(await clients[name]());
+        const st = await clientSim.status();
+        if (st.lastError || st.transfer || !st.lastUpdate || st.lastUpdate.bytes !== size) throw new Error(`${name}: the board did not take the upload: ${JSON.stringify(st.lastError ?? st.lastUpdate)}`);
+      }
+    }
+  } finally {
+    clientSim.stop();
+  }
+
   // Heap: the same uploads into a board that collects garbage often.
   const heapSim = await startSim({ timing: false, heapLog: true });
   try {
@@ -149,6 +181,12 @@ async function main() {
   results.push({ name: "tftp_sim_vs_tftpd_hpa", value: +(median(hpaT) / median(simT)).toFixed(3), unit: "ratio", goal: ">= 1.0 (higher is better)", against: "tftpd-hpa receiving the same file on 127.0.0.1, same client, same run" });
   results.push({ name: "http_upload_throughput", value: +mbps(median(httpT)).toFixed(2), unit: "MB/s", goal: null, against: "1 MiB image, curl -T /api/firmware, simulated board, no flash timing" });
 
+  const cm = (n) => +mbps(median(clientT[n])).toFixed(2);
+  const clientRuns = `${3 * RUNS} interleaved runs, median`;
+  results.push({ name: "tftp_client_typeboot", value: cm("typeboot"), unit: "MB/s", goal: null, against: `1 MiB image, our TFTP client (host/tftp-client.ts, blksize 1468, windowsize 4; in-process, no Node start-up) into the simulated nucleo-f429zi (direct), ${clientRuns}` });
+  results.push({ name: "tftp_client_curl", value: cm("curl"), unit: "MB/s", goal: null, against: `the same image and board, curl --tftp-blksize 1468 (process start included), ${clientRuns}` });
+  results.push({ name: "tftp_client_atftp", value: cm("atftp"), unit: "MB/s", goal: null, against: `the same image and board, atftp 0.8 --option "blksize 1468" --option "windowsize 8" (process start included), ${clientRuns}` });
+  results.push({ name: "tftp_client_typeboot_vs_curl", value: +(median(clientT.curl) / median(clientT.typeboot)).toFixed(3), unit: "ratio", goal: ">= 1.0 (higher is better)", against: "curl uploading the same image to the same board in the same run (ratio of throughputs)" });
   if (heap) {
     results.push({ name: "heap_high_water", value: heap.livePeak, unit: "bytes", goal: `< ${heap.size} (the arena)`, against: `live JS heap high-water (after collections) in update mode over ${2 * RUNS} uploads of 1 MiB (TFTP and HTTP); raw peak ${heap.peak} of ${heap.size} with garbage` });
   }
