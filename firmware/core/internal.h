@@ -67,7 +67,12 @@ void tb_log(const char *fmt, ...);
 /* Record the error at the top of the stack as the last error, log it, and stop the loop. */
 void tb_uncaught(duk_context *ctx, const char *where);
 /* Push the stash's sub-object name (created on first use). */
+/* Replace the object on top with its property name, created (a bare object) when missing. */
+void tb_sub_object(duk_context *ctx, const char *name);
+/* The heap stash's sub-object name, pushed (created when missing). */
 void tb_stash_sub(duk_context *ctx, const char *name);
+/* obj.name = value for the object on top. */
+void tb_put_uint(duk_context *ctx, const char *name, duk_uint_t value);
 /* Push a fresh Uint8Array of n bytes; returns its data. */
 uint8_t *tb_push_u8(duk_context *ctx, uint32_t n);
 /* Throw an Error whose message is text (never returns). */

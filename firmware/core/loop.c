@@ -387,10 +387,8 @@ static void udp_input(duk_context *ctx, tb_obj_t *o) {
     duk_put_prop_string(ctx, -2, "address");
     duk_push_string(ctx, "IPv4");
     duk_put_prop_string(ctx, -2, "family");
-    duk_push_uint(ctx, port);
-    duk_put_prop_string(ctx, -2, "port");
-    duk_push_uint(ctx, (unsigned)n);
-    duk_put_prop_string(ctx, -2, "size");
+    tb_put_uint(ctx, "port", port);
+    tb_put_uint(ctx, "size", (unsigned)n);
     tb_emit(ctx, id, "message", 2);
   }
 }

@@ -52,10 +52,8 @@ static duk_ret_t b_random32(duk_context *ctx) {
 static void put_region(duk_context *ctx, const char *name, const tb_region_t *r) {
   if (!r->size) return;
   duk_push_object(ctx);
-  duk_push_uint(ctx, r->addr);
-  duk_put_prop_string(ctx, -2, "addr");
-  duk_push_uint(ctx, r->size);
-  duk_put_prop_string(ctx, -2, "size");
+  tb_put_uint(ctx, "addr", r->addr);
+  tb_put_uint(ctx, "size", r->size);
   duk_put_prop_string(ctx, -2, name);
 }
 
@@ -66,14 +64,11 @@ static duk_ret_t b_board(duk_context *ctx) {
   duk_push_object(ctx);
   duk_push_string(ctx, b->name);
   duk_put_prop_string(ctx, -2, "name");
-  duk_push_uint(ctx, b->id);
-  duk_put_prop_string(ctx, -2, "id");
+  tb_put_uint(ctx, "id", b->id);
   duk_push_string(ctx, c->mode == TB_MODE_STAGED ? "staged" : "direct");
   duk_put_prop_string(ctx, -2, "mode");
-  duk_push_uint(ctx, b->header_size);
-  duk_put_prop_string(ctx, -2, "headerSize");
-  duk_push_uint(ctx, b->trial_attempts);
-  duk_put_prop_string(ctx, -2, "trialAttempts");
+  tb_put_uint(ctx, "headerSize", b->header_size);
+  tb_put_uint(ctx, "trialAttempts", b->trial_attempts);
   put_region(ctx, "bootloader", &b->bootloader);
   put_region(ctx, "app", &l->app);
   put_region(ctx, "staging", &l->staging);
@@ -119,20 +114,13 @@ static duk_ret_t b_heap(duk_context *ctx) {
   tb_arena_stats_t s;
   tb_arena_stats(&s);
   duk_push_object(ctx);
-  duk_push_uint(ctx, s.used);
-  duk_put_prop_string(ctx, -2, "used");
-  duk_push_uint(ctx, s.peak);
-  duk_put_prop_string(ctx, -2, "peak");
-  duk_push_uint(ctx, s.size);
-  duk_put_prop_string(ctx, -2, "size");
-  duk_push_uint(ctx, tb_heap.live);
-  duk_put_prop_string(ctx, -2, "live");
-  duk_push_uint(ctx, tb_heap.live_peak);
-  duk_put_prop_string(ctx, -2, "livePeak");
-  duk_push_uint(ctx, tb_heap.gcs);
-  duk_put_prop_string(ctx, -2, "collections");
-  duk_push_uint(ctx, s.failures);
-  duk_put_prop_string(ctx, -2, "failures");
+  tb_put_uint(ctx, "used", s.used);
+  tb_put_uint(ctx, "peak", s.peak);
+  tb_put_uint(ctx, "size", s.size);
+  tb_put_uint(ctx, "live", tb_heap.live);
+  tb_put_uint(ctx, "livePeak", tb_heap.live_peak);
+  tb_put_uint(ctx, "collections", tb_heap.gcs);
+  tb_put_uint(ctx, "failures", s.failures);
   return 1;
 }
 

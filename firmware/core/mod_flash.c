@@ -35,10 +35,8 @@ static duk_ret_t fail(duk_context *ctx, const char *what, uint32_t addr, const c
 
 static void push_page(duk_context *ctx, const tb_sector_t *s) {
   duk_push_object(ctx);
-  duk_push_uint(ctx, s->addr);
-  duk_put_prop_string(ctx, -2, "addr");
-  duk_push_uint(ctx, s->size);
-  duk_put_prop_string(ctx, -2, "length");
+  tb_put_uint(ctx, "addr", s->addr);
+  tb_put_uint(ctx, "length", s->size);
 }
 
 static duk_ret_t f_get_page(duk_context *ctx) {

@@ -10,12 +10,8 @@
 static duk_ret_t m_on(duk_context *ctx) {
   const char *ev = duk_require_string(ctx, 0);
   duk_push_this(ctx);
-  if (!duk_get_prop_string(ctx, -1, HID_ON)) {
-    duk_pop(ctx);
-    duk_push_bare_object(ctx);
-    duk_dup_top(ctx);
-    duk_put_prop_string(ctx, -3, HID_ON);
-  }
+  duk_dup_top(ctx);
+  tb_sub_object(ctx, HID_ON);
   duk_dup(ctx, 1);
   duk_put_prop_string(ctx, -2, ev);
   duk_pop(ctx);
@@ -83,8 +79,7 @@ static duk_ret_t push_address(duk_context *ctx) {
   duk_put_prop_string(ctx, -2, "address");
   duk_push_string(ctx, "IPv4");
   duk_put_prop_string(ctx, -2, "family");
-  duk_push_uint(ctx, o ? o->port : 0);
-  duk_put_prop_string(ctx, -2, "port");
+  tb_put_uint(ctx, "port", o ? o->port : 0);
   return 1;
 }
 
@@ -198,8 +193,7 @@ void tb_push_tcp_socket(duk_context *ctx, tb_obj_t *o, const char *peer, uint16_
   duk_set_prototype(ctx, -2);
   duk_push_string(ctx, peer);
   duk_put_prop_string(ctx, -2, "remoteAddress");
-  duk_push_uint(ctx, peer_port);
-  duk_put_prop_string(ctx, -2, "remotePort");
+  tb_put_uint(ctx, "remotePort", peer_port);
 }
 
 /* ---- net: servers ---- */

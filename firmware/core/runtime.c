@@ -63,15 +63,24 @@ duk_ret_t tb_throw(duk_context *ctx, const char *text) {
   return duk_throw(ctx);
 }
 
-void tb_stash_sub(duk_context *ctx, const char *name) {
-  duk_push_heap_stash(ctx);
+void tb_sub_object(duk_context *ctx, const char *name) {
   if (!duk_get_prop_string(ctx, -1, name)) {
     duk_pop(ctx);
-    duk_push_object(ctx);
+    duk_push_bare_object(ctx);
     duk_dup_top(ctx);
     duk_put_prop_string(ctx, -3, name);
   }
   duk_remove(ctx, -2);
+}
+
+void tb_stash_sub(duk_context *ctx, const char *name) {
+  duk_push_heap_stash(ctx);
+  tb_sub_object(ctx, name);
+}
+
+void tb_put_uint(duk_context *ctx, const char *name, duk_uint_t value) {
+  duk_push_uint(ctx, value);
+  duk_put_prop_string(ctx, -2, name);
 }
 
 uint8_t *tb_push_u8(duk_context *ctx, uint32_t n) {
@@ -216,10 +225,8 @@ static duk_ret_t boot_main(duk_context *ctx, void *udata) {
 static void push_update_config(duk_context *ctx) {
   const tb_config_t *c = tb_rt.cfg;
   duk_push_object(ctx);
-  duk_push_uint(ctx, c->tftp_port);
-  duk_put_prop_string(ctx, -2, "tftpPort");
-  duk_push_uint(ctx, c->http_port);
-  duk_put_prop_string(ctx, -2, "httpPort");
+  tb_put_uint(ctx, "tftpPort", c->tftp_port);
+  tb_put_uint(ctx, "httpPort", c->http_port);
   if (c->address) {
     duk_push_string(ctx, c->address);
     duk_put_prop_string(ctx, -2, "address");
