@@ -21,14 +21,22 @@ export const { loadBoard } = load("host/layout.js");
 export const { packImage, inspectImage } = load("host/image.js");
 export const { SimBoard } = load("host/sim.js");
 
-/** A payload that looks like an application: SP in RAM, reset vector in the slot, then noise. */
-export function fakeApp(size, seed = 1, loadAddress = 0x08040200) {
+/** Deterministic noise (xorshift32): payloads and flash patterns for the tests. */
+export function noise(size, seed = 1) {
   const b = new Uint8Array(size);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < size; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     b[i] = x & 255;
   }
+  return b;
+}
+
+/** A payload that looks like an application: SP in RAM, reset vector in the slot, then noise. */
+export function fakeApp(size, seed = 1, loadAddress = 0x08040200) {
+  const b = noise(size, seed);
   const dv = new DataView(b.buffer);
   if (size >= 8) {
     dv.setUint32(0, 0x20020000, true);

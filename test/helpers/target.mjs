@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ROOT, load, freePort } from "./host.mjs";
+import { ROOT, load, freePort, noise } from "./host.mjs";
 
 const { createHostPlatform, crc32, flashModule } = load("host/platform.js");
 const { NorFlash } = load("host/nor-flash.js");
@@ -30,17 +30,7 @@ export const DEFAULT_CREDS = { user: "user", password: "stm32" };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Flash filled with a deterministic pattern (so "unchanged" means something: an erase shows). */
-export function pattern(size, seed = 0x5eed) {
-  const out = new Uint8Array(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
-}
+export const pattern = (size, seed = 0x5eed) => noise(size, seed);
 
 /** Every typeboot-sim this process started and has not seen exit: killed by its handle when the
  * test file ends, whatever happened to the test that started it (and at process exit, as a last

@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import * as path from "node:path";
 import { pattern } from "./target.mjs";
+import { noise } from "./host.mjs";
 
 const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -72,17 +73,7 @@ export function parse(b) {
 }
 
 /** A deterministic pseudo-random payload. */
-export function payload(n, seed = 1) {
-  const out = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 255;
-  }
-  return out;
-}
+export const payload = (n, seed = 1) => noise(n, seed);
 
 export function image(payloadBytes, board = BOARD, seed = 1) {
   return packImage({ board, version: "1.2.3", payload: payload(payloadBytes, seed) });
