@@ -33,6 +33,8 @@ endif
 BOARD_ID := $(shell echo '$(BOARD)' | tr -c 'A-Za-z0-9\n' '_' | tr 'A-Z' 'a-z')
 CHIP := $(shell $(NODE) -p "require('$(BOARD_FILE)').chip || ''")
 
+# port.mk may add rules (generated headers): the default goal stays `all`.
+.DEFAULT_GOAL := all
 PORT_SRC :=
 PORT_CFLAGS :=
 PORT_NET :=
