@@ -35,7 +35,9 @@ const char *tb_app_check(uint32_t vtor, uint32_t slot_addr, uint32_t slot_size, 
 void tb_app_start(uint32_t vtor) {
   uint32_t sp = RD(TB_MEM32(vtor)), pc = RD(TB_MEM32(vtor + 4u));
   tb_wdg_kick();
+#ifndef TB_REG_FAKE
   __asm__ volatile("cpsid i" ::: "memory");
+#endif
   tb_systick_stop();
   for (int i = 0; i < NVIC_WORDS; i++) {
     WR(NVIC_ICER(i), 0xFFFFFFFFu);
