@@ -65,6 +65,12 @@ async function runtime(sizes) {
  * from the same core and bundles as the simulator. Each port's extra steps (lwIP's source, the example
  * application) hang off `chipSteps`. */
 export const chipSteps = [];
+// The example application (examples/blinky/), packed as an image ready to upload.
+chipSteps.push(async (board) => {
+  const { buildExample } = await import("../examples/build.mjs");
+  const r = buildExample(board);
+  if (r) console.log(`example: ${path.relative(ROOT, r.tbi)} (blinky ${r.version}, ${fs.statSync(r.bin).size} bytes)`);
+});
 export async function firmware(board) {
   const file = path.join(ROOT, "boards", `${board}.json`);
   if (!fs.existsSync(file)) throw new Error(`no board '${board}' (boards/*.json)`);
