@@ -100,7 +100,7 @@ int main(void) {
   cfg.http_port = 80;
   cfg.address = NULL;
   cfg.reboot_after_update = 1;
-  tb_net_init();
+  tb_net_init(clk.hclk_hz);
 
   for (;;) {
     tb_exit_t e = tb_runtime_run(&cfg);

@@ -3,6 +3,9 @@
 #ifndef TB_STM32_NET_H
 #define TB_STM32_NET_H
 
-void tb_net_init(void);
+#include <stdint.h>
+
+/* Before the runtime starts: bring the interface up (bounded: a missing PHY is reported, not waited for). */
+void tb_net_init(uint32_t hclk_hz);
 
 #endif

@@ -4,7 +4,8 @@
 #include "port.h"
 #include "stm32f4.h"
 
-void tb_net_init(void) { tb_console_puts("net: this build has no network (STM32_NET=none)\n"); }
+void tb_net_init(uint32_t hclk_hz) {
+  (void)hclk_hz; tb_console_puts("net: this build has no network (STM32_NET=none)\n"); }
 
 int tb_port_udp_open(uint16_t port, const char *address) {
   (void)port;

@@ -18,6 +18,7 @@ STM32_NET ?= $(if $(STM32_HAVE_NET),lwip,none)
 ifeq ($(STM32_NET),lwip)
 PORT_NET := lwip
 PORT_SRC += $(STM32_DIR)/net_lwip.c $(STM32_DIR)/eth.c $(STM32_DIR)/phy.c
+PORT_CFLAGS += -DTB_ETH_BOARD=TB_ETH_$(shell echo '$(BOARD_ID)' | tr 'a-z' 'A-Z')
 else
 PORT_SRC += $(STM32_DIR)/net_none.c
 $(info $(BOARD): built WITHOUT network (STM32_NET=none): the Ethernet driver or the lwIP glue is missing)
