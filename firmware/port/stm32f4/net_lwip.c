@@ -13,6 +13,7 @@
 #include "port.h"
 #include "stm32f4.h"
 #include "tb_lwip.h"
+#include TB_BOARD_HEADER /* TB_ETH_<BOARD> */
 
 static const tb_eth_config_t eth_board = TB_ETH_BOARD;
 
@@ -42,11 +43,13 @@ void tb_net_init(uint32_t hclk_hz) {
   cfg.gateway = TB_NET_GATEWAY;
   cfg.dhcp = TB_NET_DHCP;
   cfg.idle = idle;
-  int r = tb_eth_setup(&eth_board, hclk_hz);
-  if (r == 0) r = tb_lwip_init(&cfg);
-  if (r) {
+  /* The MAC needs HCLK >= 25 MHz: on the HSI fallback the controller is left alone. The glue is
+   * brought up either way (its sockets then report errors instead of touching an idle stack). */
+  int r = hclk_hz >= 25000000u ? tb_eth_setup(&eth_board, hclk_hz) : TB_EIO;
+  int g = tb_lwip_init(&cfg);
+  if (r || g) {
     tb_console_puts("net: Ethernet did not come up (");
-    tb_console_puts(tb_eth_strerror(r));
+    tb_console_puts(hclk_hz < 25000000u ? "the MAC needs the PLL clock, the chip runs on HSI" : tb_eth_strerror(r ? r : g));
     tb_console_puts("): no network until the next reset\n");
   }
 }
