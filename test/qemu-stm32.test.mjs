@@ -41,7 +41,7 @@ test("netduinoplus2: boot, CRC check, jump to the example application, its updat
   }
 });
 
-test("netduinoplus2: a corrupted application is refused (payload CRC) and the board stays in update mode", { timeout: 300_000 }, async () => {
+test("netduinoplus2: a corrupted application is refused (payload CRC): the boot policy chooses update mode", { timeout: 300_000 }, async () => {
   const { elf, tbi } = await ensureBuilt();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tb-qemu-"));
   try {
