@@ -79,6 +79,8 @@ export async function firmware(board) {
   for (const step of chipSteps) await step(board);
   const r = spawnSync("make", ["-s", "-C", path.join(ROOT, "firmware"), "-f", "cross.mk", `BOARD=${board}`, "-j2"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) throw new Error(`the ${board} firmware did not build (make -C firmware -f cross.mk BOARD=${board})`);
+  const { sizeReport, formatReport } = await import("./size-report.mjs");
+  console.log(formatReport(sizeReport(board)));
 }
 
 export async function build({ native = true, boards = [] } = {}) {
