@@ -12,7 +12,7 @@
 #include "regs.h"
 #include "stm32f4.h"
 
-static int in_mem(uint32_t a, const tb_mem_t *m) { return m->size && a >= m->origin && a - m->origin <= m->size; }
+static int in_mem(uint32_t a, const tb_mem_t *m) { return m->size && a > m->origin && a - m->origin <= m->size; /* above the bottom (a push needs room), top included */ }
 
 const char *tb_app_check(uint32_t vtor, uint32_t slot_addr, uint32_t slot_size, const tb_mem_t *ram, const tb_mem_t *ccm) {
   if (vtor < slot_addr || vtor - slot_addr > slot_size - 8u) return "vector table outside the application slot";
