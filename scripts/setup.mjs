@@ -9,8 +9,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 /** Debian packages the test suite needs, with the command each provides. */
 export const TEST_PACKAGES = { duktape: "duk", curl: "curl", "tftp-hpa": "tftp", atftp: "atftp", chromium: "chromium" };
-/** What building the native runtime needs (gcc-multilib: a 32-bit simulator has the chip's heap figures). */
-export const RUNTIME_PACKAGES = ["gcc", "make", "gcc-multilib"];
+/** What building the native runtime needs (gcc-multilib: a 32-bit simulator has the chip's heap figures),
+ * and the chip firmware (arm-none-eabi cross compiler and its C library). */
+export const RUNTIME_PACKAGES = ["gcc", "make", "gcc-multilib", "gcc-arm-none-eabi", "libnewlib-arm-none-eabi"];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: ROOT, ...opts });
