@@ -61,6 +61,7 @@ static struct {
   uint32_t mii_left, mii_ar, mii_dr;
   int tx_suspended;
   int tdlar_new, rdlar_new;
+  struct settle { uint32_t last; int pending; uint32_t lost_value; } maccr, macffr, dmaomr;
   /* PHY */
   uint16_t bmcr, anar;
   int reset_pending;
@@ -202,7 +203,28 @@ static void eth_power_on_values(void) {
   f.sr_pending = f.ftf_pending = f.mii_busy = 0;
   f.tx_suspended = 0;
   f.tdlar_new = f.rdlar_new = 1;
+  memset(&f.maccr, 0, sizeof f.maccr);
+  memset(&f.macffr, 0, sizeof f.macffr);
+  memset(&f.dmaomr, 0, sizeof f.dmaomr);
 }
+
+/* 0: the write is lost, it came within FAKE_SETTLE_ACCESSES of the previous one to this register.
+ * A lost write counts in lost_writes unless the same value is written again successfully before
+ * the register gets another value. */
+static int settled(struct settle *r, uint32_t value) {
+  if (r->last && tb_fake.seq - r->last < FAKE_SETTLE_ACCESSES) {
+    if (r->pending && r->lost_value != value) tb_fake.lost_writes++;
+    r->pending = 1;
+    r->lost_value = value;
+    return 0;
+  }
+  if (r->pending && r->lost_value != value) tb_fake.lost_writes++;
+  r->pending = 0;
+  r->last = tb_fake.seq;
+  return 1;
+}
+
+uint32_t tb_fake_lost_writes(void) { return tb_fake.lost_writes + f.maccr.pending + f.macffr.pending + f.dmaomr.pending; }
 
 static int in_block(volatile uint32_t *reg, const volatile void *base, size_t size) {
   const uintptr_t a = (uintptr_t)reg, b = (uintptr_t)base;
@@ -293,6 +315,9 @@ void tb_fake_wr(volatile uint32_t *reg, uint32_t v) {
     tb_fake.eth_unclocked++;
     return;
   }
+  if (reg == &tb_fake_eth.MACCR && !settled(&f.maccr, v)) return;
+  if (reg == &tb_fake_eth.MACFFR && !settled(&f.macffr, v)) return;
+  if (reg == &tb_fake_eth.DMAOMR && !settled(&f.dmaomr, v)) return;
   if (reg == &tb_fake_eth.MACMIIAR) {
     if (f.mii_busy) {
       tb_fake.mii_busy_violations++;

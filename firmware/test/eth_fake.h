@@ -34,6 +34,10 @@ enum { FAKE_PHY_NONE = 0, FAKE_PHY_DP83848 = 1, FAKE_PHY_LAN8742A = 2 };
 #define FAKE_100HD (1u << 7)
 #define FAKE_100FD (1u << 8)
 
+/* A write to MACCR, MACFFR or DMAOMR settles for 4 TX_CLK/RX_CLK cycles; another write to the same
+ * register within that time is lost (the STM32F4 errata). The fake counts time in register accesses. */
+#define FAKE_SETTLE_ACCESSES 16u
+
 #define FAKE_MAX_FRAMES 64
 #define FAKE_FRAME_BYTES 2048
 
@@ -67,6 +71,7 @@ typedef struct {
   uint32_t mii_bad_cr;           /* transfers started with a reserved CR value */
   uint32_t mii_cr;               /* CR of the last transfer */
   uint32_t list_write_running;   /* DMARDLAR/DMATDLAR written while that DMA was running */
+  uint32_t lost_writes;          /* see tb_fake_lost_writes() */
   uint32_t phy_resets, an_restarts;
   uint16_t phy_anar;
   uint32_t tx_poll_demands, rx_poll_demands;
@@ -97,6 +102,10 @@ void tb_fake_cable(int plugged);
 int tb_fake_rx_frame(const uint8_t *frame, size_t length, int crc_error);
 /* Let the transmit DMA run: sends up to max frames, returns how many. */
 int tb_fake_tx_step(int max);
+
+/* MACCR/MACFFR/DMAOMR writes lost for coming too soon after the previous write to the register, and
+ * not repeated (same value) afterwards: values the hardware never took. */
+uint32_t tb_fake_lost_writes(void);
 
 /* The register hooks eth_fake_regs.h points TB_RD/TB_WR at */
 uint32_t tb_fake_rd(volatile uint32_t *reg);

@@ -149,6 +149,7 @@ static void test_init_eval(void) {
   check(tb_fake.gpio_unclocked == 0, "EVAL init: GPIO ports clocked before their pins are set");
   check(tb_fake.mii_cr == 4 && tb_fake.mii_bad_cr == 0, "EVAL init: MDIO at CR 4 (HCLK/102) for 168 MHz");
   check(tb_fake.mii_busy_violations == 0, "EVAL init: MACMIIAR/MIIDR never written while MB was set");
+  check(tb_fake_lost_writes() == 0, "EVAL init: no MACCR/MACFFR/DMAOMR write lost to a too-close rewrite");
   check(tb_fake.phy_resets == 1 && tb_fake.an_restarts == 1 && tb_fake.phy_anar == 0x01E1,
         "EVAL init: PHY reset, 10/100 half/full advertised, autonegotiation started");
   check(tb_fake_eth.MACA0HR == (0x80000000u | 0x0142u) && tb_fake_eth.MACA0LR == 0x54000002u,
@@ -258,6 +259,7 @@ static void test_link(const char *board, const tb_eth_config_t *cfg, uint32_t hc
   const int a = tb_eth.link_poll(), b = poll_until(1);
   check(a == 0 && b > 0 && maccr_mode(1, 1), "%s link: a drop between polls reports down once, then up", board);
   check(tb_eth_stats()->link_changes >= 10u, "%s link: %u transitions counted", board, (unsigned)tb_eth_stats()->link_changes);
+  check(tb_fake_lost_writes() == 0, "%s link: no MACCR/DMAOMR write lost over the starts and stops", board);
 }
 
 static void test_rx(void) {
@@ -407,7 +409,8 @@ static void test_tx(void) {
   check(tb_eth.send(frame, TB_NETDEV_FRAME_MAX) == 0 && tb_fake_tx_step(1) == 1 &&
             tb_fake.tx_len[(tb_fake.tx_count - 1) % FAKE_MAX_FRAMES] == TB_NETDEV_FRAME_MAX,
         "TX: a %u-byte frame sent", TB_NETDEV_FRAME_MAX);
-  check(tb_fake.eth_unclocked == 0 && tb_fake.mii_busy_violations == 0, "TX: no register access with the clock off, no MDIO overlap");
+  check(tb_fake.eth_unclocked == 0 && tb_fake.mii_busy_violations == 0 && tb_fake_lost_writes() == 0,
+        "TX: no register access with the clock off, no MDIO overlap, no lost register write");
 }
 
 int main(void) {

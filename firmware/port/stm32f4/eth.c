@@ -89,6 +89,18 @@ static int wait_clear(volatile uint32_t *reg, uint32_t bit, uint32_t polls) {
   return -1;
 }
 
+/* A write to a MAC register clocked from the MII side (MACCR, MACFFR) or to DMAOMR is taken into
+ * account only 4 TX_CLK/RX_CLK cycles later; a second write to the same register inside that time may
+ * be lost (ST's STM32F4 errata sheets and HAL: "successive write operations to the same register
+ * might not be fully taken into account"). So: write, let it settle (bounded reads, >= 1.6 us, the 4
+ * cycles at 2.5 MHz), write the same value again. */
+#define TB_ETH_SETTLE_READS 256u
+static void mac_write(volatile uint32_t *reg, uint32_t value) {
+  TB_WR(*reg, value);
+  for (uint32_t i = 0; i < TB_ETH_SETTLE_READS; i++) (void)TB_RD(*reg);
+  TB_WR(*reg, value);
+}
+
 /* Both rings from scratch: every RX descriptor to the DMA, every TX descriptor to the CPU, list
  * addresses written. Only while the DMA is stopped (DMARDLAR/DMATDLAR are writable only then). */
 static void rings_init(void) {
@@ -117,27 +129,27 @@ static void rings_init(void) {
 static int mac_start(int speed100, int full) {
   tb_eth_regs_t *const eth = ETH_BASE_PTR;
   const uint32_t maccr = ETH_MACCR_ROD | (speed100 ? ETH_MACCR_FES : 0u) | (full ? ETH_MACCR_DM : 0u);
-  TB_WR(eth->MACCR, maccr | ETH_MACCR_TE);
-  TB_WR(eth->DMAOMR, TB_RD(eth->DMAOMR) | ETH_DMAOMR_FTF);
+  mac_write(&eth->MACCR, maccr | ETH_MACCR_TE);
+  mac_write(&eth->DMAOMR, TB_RD(eth->DMAOMR) | ETH_DMAOMR_FTF);
   if (wait_clear(&eth->DMAOMR, ETH_DMAOMR_FTF, TB_ETH_FLUSH_POLLS) < 0) {
-    TB_WR(eth->MACCR, maccr);
+    mac_write(&eth->MACCR, maccr);
     return TB_ETH_EFLUSH;
   }
-  TB_WR(eth->DMAOMR, TB_RD(eth->DMAOMR) | ETH_DMAOMR_ST);
-  TB_WR(eth->MACCR, maccr | ETH_MACCR_TE | ETH_MACCR_RE);
-  TB_WR(eth->DMAOMR, TB_RD(eth->DMAOMR) | ETH_DMAOMR_SR);
+  mac_write(&eth->DMAOMR, TB_RD(eth->DMAOMR) | ETH_DMAOMR_ST);
+  mac_write(&eth->MACCR, maccr | ETH_MACCR_TE | ETH_MACCR_RE);
+  mac_write(&eth->DMAOMR, TB_RD(eth->DMAOMR) | ETH_DMAOMR_SR);
   return 0;
 }
 
 /* The reverse: TX DMA, MAC receiver, TX FIFO flush (bounded), MAC transmitter, RX DMA. */
 static void mac_stop(void) {
   tb_eth_regs_t *const eth = ETH_BASE_PTR;
-  TB_WR(eth->DMAOMR, TB_RD(eth->DMAOMR) & ~ETH_DMAOMR_ST);
-  TB_WR(eth->MACCR, TB_RD(eth->MACCR) & ~ETH_MACCR_RE);
-  TB_WR(eth->DMAOMR, TB_RD(eth->DMAOMR) | ETH_DMAOMR_FTF);
+  mac_write(&eth->DMAOMR, TB_RD(eth->DMAOMR) & ~ETH_DMAOMR_ST);
+  mac_write(&eth->MACCR, TB_RD(eth->MACCR) & ~ETH_MACCR_RE);
+  mac_write(&eth->DMAOMR, TB_RD(eth->DMAOMR) | ETH_DMAOMR_FTF);
   (void)wait_clear(&eth->DMAOMR, ETH_DMAOMR_FTF, TB_ETH_FLUSH_POLLS); /* stopping goes on regardless */
-  TB_WR(eth->MACCR, TB_RD(eth->MACCR) & ~ETH_MACCR_TE);
-  TB_WR(eth->DMAOMR, TB_RD(eth->DMAOMR) & ~ETH_DMAOMR_SR);
+  mac_write(&eth->MACCR, TB_RD(eth->MACCR) & ~ETH_MACCR_TE);
+  mac_write(&eth->DMAOMR, TB_RD(eth->DMAOMR) & ~ETH_DMAOMR_SR);
 }
 
 static int eth_init(const uint8_t mac[6]) {
@@ -169,6 +181,7 @@ static int eth_init(const uint8_t mac[6]) {
   TB_WR(rcc->AHB1RSTR, TB_RD(rcc->AHB1RSTR) | RCC_AHB1RSTR_ETHMACRST);
   const uint32_t pmc = TB_RD(syscfg->PMC) & ~SYSCFG_PMC_MII_RMII_SEL;
   TB_WR(syscfg->PMC, pmc | (s.cfg.rmii ? SYSCFG_PMC_MII_RMII_SEL : 0u));
+  (void)TB_RD(syscfg->PMC); /* SYSCFG is on APB2: the write has landed before the MAC leaves reset */
   TB_WR(rcc->AHB1ENR, TB_RD(rcc->AHB1ENR) | RCC_AHB1ENR_ETH_ALL);
   (void)TB_RD(rcc->AHB1ENR);
   TB_WR(rcc->AHB1RSTR, TB_RD(rcc->AHB1RSTR) & ~RCC_AHB1RSTR_ETHMACRST);
@@ -185,14 +198,14 @@ static int eth_init(const uint8_t mac[6]) {
   /* 6. MAC: own address (bytes 0..3 low register, 4..5 high), filter: own unicast and broadcast */
   TB_WR(eth->MACA0HR, (uint32_t)mac[4] | ((uint32_t)mac[5] << 8));
   TB_WR(eth->MACA0LR, (uint32_t)mac[0] | ((uint32_t)mac[1] << 8) | ((uint32_t)mac[2] << 16) | ((uint32_t)mac[3] << 24));
-  TB_WR(eth->MACFFR, 0u);
-  TB_WR(eth->MACCR, ETH_MACCR_ROD); /* TE/RE, speed and duplex when the link comes up */
+  mac_write(&eth->MACFFR, 0u);
+  mac_write(&eth->MACCR, ETH_MACCR_ROD); /* TE/RE, speed and duplex when the link comes up */
 
   /* 7. DMA: fixed 32-beat aligned bursts, normal descriptors, no skip; store-and-forward both ways
    * (whole frames: the RX FIFO drops most errored frames itself); polled, no interrupt. */
   TB_WR(eth->DMABMR, ETH_DMABMR_AAB | ETH_DMABMR_FB | (TB_ETH_PBL << ETH_DMABMR_PBL_SHIFT));
   TB_WR(eth->DMAIER, 0u);
-  TB_WR(eth->DMAOMR, ETH_DMAOMR_RSF | ETH_DMAOMR_TSF | ETH_DMAOMR_OSF);
+  mac_write(&eth->DMAOMR, ETH_DMAOMR_RSF | ETH_DMAOMR_TSF | ETH_DMAOMR_OSF);
   rings_init();
   s.ready = 1;
   return 0;
