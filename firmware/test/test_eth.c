@@ -320,8 +320,21 @@ static void test_rx(void) {
   r = tb_eth.recv(got, sizeof got);
   check(r == 130 && memcmp(got, frame, 130) == 0 && st->rx_oversize == oversize + 1,
         "RX: a 2000-byte frame spanning two descriptors dropped and counted");
+  /* a long frame's first descriptor followed directly by a new frame's (the DMA gave up on the long
+   * one): the new frame is not swallowed with it */
+  tb_fake_rx_frame(frame, make_frame(frame, MAC, 2000, 15), 0);
+  {
+    const uint32_t second = tb_fake.rx_last_index;
+    tb_eth_desc_t *d = (tb_eth_desc_t *)(uintptr_t)(tb_fake_eth.DMARDLAR + 16u * second);
+    make_frame(frame, MAC, 140, 16);
+    memcpy((uint8_t *)(uintptr_t)d->des2, frame, 140);
+    d->des0 = (1u << 9) | (1u << 8) | (144u << 16); /* FS | LS, FL with FCS */
+    r = tb_eth.recv(got, sizeof got);
+    check(r == 140 && memcmp(got, frame, 140) == 0 && st->rx_oversize == oversize + 2,
+          "RX: a truncated long frame is dropped, the frame right after it is returned");
+  }
   tb_fake_rx_frame(frame, make_frame(frame, MAC, 500, 10), 0);
-  check(tb_eth.recv(got, 100) == 0 && st->rx_oversize == oversize + 2, "RX: a frame longer than the caller's buffer dropped, not truncated");
+  check(tb_eth.recv(got, 100) == 0 && st->rx_oversize == oversize + 3, "RX: a frame longer than the caller's buffer dropped, not truncated");
   tb_fake_rx_frame(frame, make_frame(frame, MAC, TB_NETDEV_FRAME_MAX, 11), 0);
   r = tb_eth.recv(got, sizeof got);
   check(r == (int)TB_NETDEV_FRAME_MAX && memcmp(got, frame, TB_NETDEV_FRAME_MAX) == 0, "RX: a %u-byte frame (VLAN-tagged maximum) fits one buffer",

@@ -256,6 +256,7 @@ static int eth_recv(uint8_t *buf, size_t cap) {
     const uint32_t status = d->des0;
     if (status & ETH_DES0_OWN) break;
     DMA_BARRIER();
+    if (s.rx_dropping && (status & ETH_RDES0_FS)) s.rx_dropping = 0; /* a new frame: the old one ended */
     if (s.rx_dropping) {
       if (status & ETH_RDES0_LS) s.rx_dropping = 0;
     } else if (!(status & ETH_RDES0_FS)) {
