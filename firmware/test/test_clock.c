@@ -7,8 +7,7 @@
  * F42x over-drive. The model records the rules a sequence must keep: wait states raised before
  * SYSCLK goes up, APB prescalers within limits at the switch, over-drive on before 180 MHz, MCO1
  * chosen before the oscillators start. Also QEMU's case: every register reads 0.
- * Build: cc -std=c11 -Wall -Wextra -Werror -DTB_REG_FAKE -Ifirmware/core -Ifirmware/port/stm32f4
- *        firmware/test/test_clock.c firmware/test/stm32_fake.c
+ * Build: make -C firmware/test test_clock (firmware/test/Makefile)
  */
 #include <string.h>
 

@@ -5,8 +5,7 @@
  * port's tb_crc32 must equal zlib's CRC-32 (the table version in core/crc32.c) for every alignment,
  * length and start value; with a unit that reads 0 (QEMU) the known-answer test fails and the table
  * version is used.
- * Build: cc -std=c11 -Wall -Wextra -Werror -DTB_REG_FAKE -Ifirmware/core -Ifirmware/port/stm32f4
- *        firmware/test/test_crc.c firmware/test/stm32_fake.c firmware/core/crc32.c
+ * Build: make -C firmware/test test_crc (firmware/test/Makefile)
  */
 #include <stdlib.h>
 #include <string.h>

@@ -5,8 +5,7 @@
  * SNB 16-27, 12-15 invalid), programming only with PG set and at the PSIZE parallelism (else
  * PGPERR / PGSERR), write-protected sectors (WRPERR), BSY while an operation runs, FLASH_SR error
  * bits write-1-to-clear, EOP only with EOPIE. Flash cells only go from 1 to 0.
- * Build: cc -std=c11 -Wall -Wextra -Werror -DTB_REG_FAKE -Ifirmware/core -Ifirmware/port/stm32f4
- *        -Ibuild/boards firmware/test/test_flash.c firmware/test/stm32_fake.c
+ * Build: make -C firmware/test test_flash (firmware/test/Makefile)
  */
 #include <stdlib.h>
 #include <string.h>

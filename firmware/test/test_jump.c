@@ -3,8 +3,7 @@
  * a user's build can have: a GCC stack at the very top of SRAM (which ST's IAP example rejects), in
  * CCM, outside RAM, unaligned; a reset vector without the Thumb bit or outside the slot; a table
  * outside the slot or not VTOR-aligned.
- * Build: cc -std=c11 -Wall -Wextra -Werror -DTB_REG_FAKE -Ifirmware/core -Ifirmware/port/stm32f4
- *        firmware/test/test_jump.c firmware/test/stm32_fake.c
+ * Build: make -C firmware/test test_jump (firmware/test/Makefile)
  */
 #include <string.h>
 
