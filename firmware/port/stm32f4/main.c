@@ -81,6 +81,7 @@ int main(void) {
   tb_board_io_init();
   if (!tb_board_button_known()) tb_console_puts("button: its GPIO port does not answer: taken as released\n");
   make_password();
+  say("login for the update pages: admin / ", password, "\n");
 
   tb_arena_set_regions(_heap_sram_start, (uint32_t)(_heap_sram_end - _heap_sram_start), _ccm_start, (uint32_t)(_ccm_end - _ccm_start));
   say_num("heap: ", (uint32_t)(_heap_sram_end - _heap_sram_start) / 1024u, " KiB SRAM");
