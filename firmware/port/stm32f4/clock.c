@@ -10,24 +10,19 @@ static int wait_bits(volatile uint32_t *reg, uint32_t mask, uint32_t want) {
   return 0;
 }
 
-/* APB/AHB prescaler encodings (CFGR): AHB 1 -> 0, 2.. -> 8 + log2; APB 1 -> 0, 2 -> 4, 4 -> 5 ... */
-static uint32_t ppre(uint8_t div) {
+/* Prescaler encodings (CFGR): a divisor 2^e is AHB 7 + e, APB 3 + e; divisor 1 is 0 for both. */
+static uint32_t log2u(uint8_t div) {
   uint32_t e = 0;
   while (div > 1) {
     div >>= 1;
     e++;
   }
-  return e ? 3u + e : 0u;
+  return e;
 }
 
-static uint32_t hpre(uint8_t div) {
-  uint32_t e = 0;
-  while (div > 1) {
-    div >>= 1;
-    e++;
-  }
-  return e ? 7u + e : 0u;
-}
+static uint32_t ppre(uint8_t div) { return log2u(div) ? 3u + log2u(div) : 0u; }
+
+static uint32_t hpre(uint8_t div) { return log2u(div) ? 7u + log2u(div) : 0u; }
 
 /* Back to HSI with everything else as after reset (bounded waits: HSI is always there). */
 static void to_hsi(void) {

@@ -48,15 +48,3 @@ int tb_console_getc(void) {
   if (sr & USART_SR_ORE) (void)RD(u->DR); /* SR then DR clears an overrun */
   return sr & USART_SR_RXNE ? (int)(RD(u->DR) & 0xFFu) : -1;
 }
-
-char *tb_utoa(uint32_t v, char *buf) {
-  char tmp[11];
-  int n = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  for (int i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
-  buf[n] = 0;
-  return buf;
-}

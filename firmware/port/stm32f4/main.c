@@ -3,6 +3,7 @@
  * every reset: the boot bundle decides; a jump is checked and carried out here, a reset is a
  * system reset, a fatal error pauses and resets.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "arena.h"
@@ -31,13 +32,13 @@ static void say(const char *a, const char *b, const char *c) {
 
 static void say_num(const char *a, uint32_t v, const char *c) {
   char n[12];
-  say(a, tb_utoa(v, n), c);
+  snprintf(n, sizeof n, "%lu", (unsigned long)v);
+  say(a, n, c);
 }
 
 static void say_hex(const char *a, uint32_t v, const char *c) {
-  char n[11] = "0x";
-  for (int i = 0; i < 8; i++) n[2 + i] = "0123456789ABCDEF"[(v >> (28 - 4 * i)) & 0xF];
-  n[10] = 0;
+  char n[12];
+  snprintf(n, sizeof n, "0x%08lX", (unsigned long)v);
   say(a, n, c);
 }
 

@@ -73,7 +73,5 @@ const char *tb_app_check(uint32_t vtor, uint32_t slot_addr, uint32_t slot_size, 
 /* Tear down what the bootloader set up and start the application (does not return). */
 __attribute__((noreturn)) void tb_app_start(uint32_t vtor);
 
-/* Formats an unsigned number (console lines without printf). */
-char *tb_utoa(uint32_t v, char *buf);
 
 #endif
