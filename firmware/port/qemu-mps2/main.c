@@ -40,8 +40,8 @@ static void report(const char *what) {
   tb_arena_stats(&a);
   tb_lwip_memory_t m;
   tb_lwip_memory(&m);
-  mps2_console_printf("mps2: %s; high-water: JS heap %lu (this heap %lu) of %lu bytes, lwIP heap %lu of %lu + pools %lu of %lu bytes (%lu frame pbufs), C stack %lu of %lu bytes\n",
-                      what, (unsigned long)a.peak_all, (unsigned long)a.peak, (unsigned long)a.size, (unsigned long)m.heap_max,
+  mps2_console_printf("mps2: %s; high-water: JS heap %lu of %lu bytes, lwIP heap %lu of %lu + pools %lu of %lu bytes (%lu frame pbufs), C stack %lu of %lu bytes\n",
+                      what, (unsigned long)a.peak_all, (unsigned long)a.size, (unsigned long)m.heap_max,
                       (unsigned long)m.heap_size, (unsigned long)m.pools_max, (unsigned long)m.pools_size, (unsigned long)m.pool_pbuf_max,
                       (unsigned long)stack_high_water(), (unsigned long)(uintptr_t)_stack_size);
   mps2_console_printf("mps2: busy %lu instructions since reset (%lu asleep)\n",
