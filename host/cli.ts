@@ -16,6 +16,7 @@ import * as statusCmd from "./commands/status";
 import * as rebootCmd from "./commands/reboot";
 import * as uploadCmd from "./commands/upload";
 import * as watchCmd from "./commands/watch";
+import * as qemuCmd from "./commands/qemu";
 
 type Opts = Record<string, string | boolean>;
 
@@ -49,6 +50,7 @@ const COMMANDS: Record<string, { usage: string; help: string; run: (args: string
   reboot: rebootCmd,
   upload: uploadCmd,
   watch: watchCmd,
+  qemu: qemuCmd,
 };
 
 function parse(argv: string[]): { args: string[]; opts: Opts } {
@@ -61,7 +63,7 @@ function parse(argv: string[]): { args: string[]; opts: Opts } {
     else if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       if (eq > 0) opts[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-confirm", "no-vector-check", "once"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-confirm", "no-vector-check", "once", "icount"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
       else opts[a.slice(2)] = true;
     } else args.push(a);
   }

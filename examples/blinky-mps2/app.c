@@ -52,6 +52,7 @@ static void reset(void) {
 
 void app_start(void) {
   uint32_t ticks = 0xFFFFFFFFu - TIMER0_VALUE;
+  __asm volatile("cpsid i" ::: "memory"); /* the vector table has no IRQ entries: wake-ups only */
   const volatile uint8_t *h = (const volatile uint8_t *)(uintptr_t)(SCB_VTOR - HEADER_SIZE);
   REG(UART0 + 0x10) = 16u; /* BAUDDIV */
   REG(UART0 + 8) = 1u | 2u | 8u; /* TX, RX, RX interrupt */
