@@ -210,6 +210,9 @@ async function main() {
     timedSim.stop();
   }
 
+  // The real firmware on QEMU mps2-an386, by instruction count (scripts/bench-qemu.mjs).
+  results.push(...(await (await import("./bench-qemu.mjs")).qemuFigures()));
+
   fs.mkdirSync(path.join(ROOT, "bench"), { recursive: true });
   fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
   console.log(`\nruntime: native (build/host-runtime/typeboot-sim); ${RUNS} runs each, median\n`);
