@@ -63,19 +63,7 @@ static uint32_t link_at, fallback_at;
 static int fallback_armed;
 static uint32_t rx_frames, rx_dropped;
 
-static void log_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void log_line(const char *fmt, ...) {
-  char line[120];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-  va_end(ap);
-  if (n < 0) return;
-  if (n > (int)sizeof line - 2) n = (int)sizeof line - 2;
-  line[n++] = '\n';
-  tb_port_console_write(line, (size_t)n);
-}
-
+/* lwIP's diagnostics and the glue's own lines (with their newline) on the console. */
 void tb_lwip_diag(const char *fmt, ...) {
   char line[120];
   va_list ap;
@@ -422,11 +410,11 @@ static void on_status(struct netif *n) {
   text_of(netif_ip4_addr(n), a);
   text_of(netif_ip4_gw(n), g);
   if (!ip4_addr_isany_val(*netif_ip4_addr(n)))
-    log_line("net: %s address %s, gateway %s", dhcp_supplied_address(n) ? "DHCP" : "static", a, g);
+    tb_lwip_diag("net: %s address %s, gateway %s\n", dhcp_supplied_address(n) ? "DHCP" : "static", a, g);
 }
 
 static void on_link(struct netif *n) {
-  log_line("net: link %s", netif_is_link_up(n) ? "up" : "down");
+  tb_lwip_diag("net: link %s\n", netif_is_link_up(n) ? "up" : "down");
   if (!netif_is_link_up(n)) return;
   if (conf.dhcp) {
     /* Ask again from scratch; the static address stands in if nobody answers in time. */
@@ -442,7 +430,7 @@ int tb_lwip_init(const tb_lwip_config_t *cfg) {
   lwip_init();
   int r = conf.dev->init(conf.mac);
   if (r < 0) {
-    log_line("net: %s did not start (%d)", conf.dev->name, r);
+    tb_lwip_diag("net: %s did not start (%d)\n", conf.dev->name, r);
     return TB_EHW;
   }
   ip4_addr_t zero;
@@ -456,7 +444,7 @@ int tb_lwip_init(const tb_lwip_config_t *cfg) {
   up = 1;
   link_at = sys_now();
   if (conf.dev->link_poll()) netif_set_link_up(&nif);
-  else log_line("net: link down");
+  else tb_lwip_diag("net: link down\n");
   return TB_OK;
 }
 
@@ -497,7 +485,7 @@ static void service(void) {
     fallback_armed = 0;
     if (!dhcp_supplied_address(&nif)) {
       /* DHCP keeps asking in the background; a lease replaces this address when it comes. */
-      log_line("net: no DHCP answer, static address %s", conf.address ? conf.address : "(none)");
+      tb_lwip_diag("net: no DHCP answer, static address %s\n", conf.address ? conf.address : "(none)");
       set_static();
     }
   }
