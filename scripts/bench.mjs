@@ -217,6 +217,8 @@ async function main() {
   } catch (e) {
     console.error(`bench: the STM32 QEMU run failed: ${e.message}`);
   }
+  // The real firmware on QEMU mps2-an386, by instruction count (scripts/bench-qemu.mjs).
+  results.push(...(await (await import("./bench-qemu.mjs")).qemuFigures()));
 
   fs.mkdirSync(path.join(ROOT, "bench"), { recursive: true });
   fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");

@@ -71,6 +71,13 @@ chipSteps.push(async (board) => {
   const r = buildExample(board);
   if (r) console.log(`example: ${path.relative(ROOT, r.tbi)} (blinky ${r.version}, ${fs.statSync(r.bin).size} bytes)`);
 });
+// Ports with PORT_NET=lwip need lwIP's source (scripts/lwip.mjs); the QEMU board packs its example app.
+chipSteps.push(async (board) => {
+  const port = JSON.parse(fs.readFileSync(path.join(ROOT, "boards", `${board}.json`), "utf8")).port;
+  const mk = path.join(ROOT, "firmware", "port", port, "port.mk");
+  if (fs.existsSync(mk) && /^PORT_NET\s*:?=\s*lwip\b/m.test(fs.readFileSync(mk, "utf8"))) (await import("./lwip.mjs")).ensureLwip();
+  if (board === "qemu-mps2-an386") await (await import("../examples/blinky-mps2/build.mjs")).buildExample();
+});
 export async function firmware(board) {
   const file = path.join(ROOT, "boards", `${board}.json`);
   if (!fs.existsSync(file)) throw new Error(`no board '${board}' (boards/*.json)`);

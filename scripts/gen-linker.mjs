@@ -95,7 +95,8 @@ SECTIONS
     *(COMMON)
     . = ALIGN(4);
     _ebss = .;
-  } > RAM
+  } > RAM AT > RAM /* load address = run address: an ELF loader (QEMU's -kernel) that zero-fills a
+                      segment's memory size must not zero flash after .data's image */
 
   .dma_buffers (NOLOAD) :
   {
