@@ -5,7 +5,7 @@
 //
 // Sections: vectors first at the flash base, code and constants, .data (loaded from flash), .bss,
 // .dma_buffers and .noinit (NOLOAD, SRAM: the Ethernet DMA reaches SRAM only), the JS heap's main
-// region in the SRAM left over, the stack at the top of SRAM, and CCM (NOLOAD: never zeroed; the
+// region in the SRAM left over, the stack at the bottom of SRAM (an overflow faults), and CCM (NOLOAD: never zeroed; the
 // heap's extra region, formatted only when needed).
 import fs from "node:fs";
 import path from "node:path";
@@ -47,7 +47,6 @@ MEMORY
 ${ccm ? `  CCM   (rw)  : ORIGIN = ${hex(ccm.origin)}, LENGTH = ${ccm.bytes}\n` : ""}}
 
 _stack_size = ${stack};
-_estack = ORIGIN(RAM) + LENGTH(RAM);
 
 SECTIONS
 {
@@ -75,6 +74,16 @@ SECTIONS
     KEEP(*(.init_array))
     __init_array_end = .;
   } > FLASH
+
+  /* The stack sits at the bottom of SRAM, so an overflow runs off the start of SRAM into reserved
+   * addresses and faults at once, instead of silently overwriting the heap or .bss. */
+  .stack (NOLOAD) :
+  {
+    . = ALIGN(8);
+    . = . + _stack_size;
+    . = ALIGN(8);
+    _estack = .;
+  } > RAM
 
   _sidata = LOADADDR(.data);
   .data :
@@ -112,7 +121,7 @@ SECTIONS
 
   . = ALIGN(8);
   _heap_sram_start = .;
-  _heap_sram_end = _estack - _stack_size;
+  _heap_sram_end = ORIGIN(RAM) + LENGTH(RAM);
   ASSERT(_heap_sram_end >= _heap_sram_start + 16384, "${name}: less than 16 KB of SRAM left for the JS heap")
 ${
   ccm
