@@ -28,6 +28,8 @@ const OPTION_FILE = path.join(CONF_DIR, "typeboot.yaml");
 const FIXUP_FILE = path.join(CONF_DIR, "typeboot_fixup.h");
 const PY2_YAML = path.join(CONF_DIR, "py2", "yaml.py");
 const TBCOMPILE_C = path.join(ROOT, "firmware", "tools", "tbcompile.c");
+/* The runtime's Math (min, max, floor): the configuration has no Math built-in. */
+const MOD_MATH_C = path.join(ROOT, "firmware", "core", "mod_math.c");
 const DEBIAN_SOURCES = "/etc/apt/sources.list.d/debian.sources";
 const SRC_SOURCES = "/etc/apt/sources.list.d/typeboot-src.sources";
 const DEBIAN_AMALGAMATION = "/usr/share/duktape";
@@ -378,6 +380,7 @@ export async function ensureTbcompile({ suffix = "", extraFlags = [], extraSourc
   const hash = sha256(
     fs.readFileSync(path.join(duk.dir, "stamp.json")),
     fs.readFileSync(TBCOMPILE_C),
+    fs.readFileSync(MOD_MATH_C),
     ...extraSources.map((f) => fs.readFileSync(f)),
     JSON.stringify([DUK_CFLAGS, TOOL_CFLAGS, extraFlags, extraSources]),
   );
@@ -387,7 +390,7 @@ export async function ensureTbcompile({ suffix = "", extraFlags = [], extraSourc
     if (fresh()) return exe;
     log(`compiling duktape.c${suffix ? ` (${extraFlags.join(" ")})` : ""}`);
     run("gcc", [...DUK_CFLAGS, ...extraFlags, "-I", duk.dir, "-c", path.join(duk.dir, "duktape.c"), "-o", obj]);
-    run("gcc", [...TOOL_CFLAGS, ...extraFlags, "-I", duk.dir, TBCOMPILE_C, ...extraSources, obj, "-lm", "-o", exe + ".tmp"]);
+    run("gcc", [...TOOL_CFLAGS, ...extraFlags, "-I", duk.dir, TBCOMPILE_C, MOD_MATH_C, ...extraSources, obj, "-lm", "-o", exe + ".tmp"]);
     fs.renameSync(exe + ".tmp", exe);
     fs.writeFileSync(stampFile, hash);
     return exe;
