@@ -27,6 +27,12 @@ export function sizeReport(board) {
   const map = fs.readFileSync(path.join(ROOT, "build", board, "typeboot.map"), "utf8");
   const body = map.slice(map.indexOf("Linker script and memory map"));
   const lines = body.split("\n");
+  const layout = JSON.parse(fs.readFileSync(path.join(ROOT, "flash-layout.json"), "utf8"));
+  const b = layout.boards[board], chip = layout.chips[b.chip];
+  const budget = chip.sectorsKiB.slice(0, b.bootloader[1] + 1).reduce((x, k) => x + k * 1024, 0);
+  const bf = JSON.parse(fs.readFileSync(path.join(ROOT, "boards", board + ".json"), "utf8"));
+  const ramBytes = bf.memory.ram.kib * 1024, ccmBytes = (bf.memory.ccm?.kib || 0) * 1024;
+  const flashBase = Number(chip.flashBase), ramBase = Number(bf.memory.ram.origin);
   const flash = {}, ram = {}, sym = {};
   const add = (t, k, n) => (t[k] = (t[k] || 0) + n);
   for (let i = 0; i < lines.length; i++) {
@@ -40,19 +46,14 @@ export function sizeReport(board) {
     if (s) sym[s[2]] = parseInt(s[1], 16);
     if (!m) continue;
     const [, section, a, n] = m, addr = parseInt(a, 16), size = parseInt(n, 16), file = m[4].trim();
-    if (!size) continue;
+    if (!size || /^\.(debug|comment|ARM\.attributes|stab)/.test(section)) continue; // not loaded (address 0)
     const c = component(file, section);
-    const inFlash = addr >= 0x08000000 && addr < 0x08200000;
-    const inRam = addr >= 0x20000000 && addr < 0x20030000;
+    const inFlash = addr >= flashBase && addr < flashBase + budget;
+    const inRam = addr >= ramBase && addr < ramBase + ramBytes;
     if (inFlash) add(flash, c, size);
     if (inRam && /^\.data/.test(section)) add(flash, c, size); // loaded from flash
     if (inRam) add(ram, /dma_buffers/.test(section) ? "Ethernet DMA descriptors and buffers" : c, size);
   }
-  const layout = JSON.parse(fs.readFileSync(path.join(ROOT, "flash-layout.json"), "utf8"));
-  const b = layout.boards[board], chip = layout.chips[b.chip];
-  const budget = chip.sectorsKiB.slice(0, b.bootloader[1] + 1).reduce((x, k) => x + k * 1024, 0);
-  const bf = JSON.parse(fs.readFileSync(path.join(ROOT, "boards", board + ".json"), "utf8"));
-  const ramBytes = bf.memory.ram.kib * 1024, ccmBytes = (bf.memory.ccm?.kib || 0) * 1024;
   const stack = (bf.memory.stackKiB ?? 8) * 1024;
   if (sym._heap_sram_start !== undefined && sym._heap_sram_end !== undefined) ram["JS heap (main region, SRAM)"] = sym._heap_sram_end - sym._heap_sram_start;
   ram["stack"] = stack;
