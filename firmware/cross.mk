@@ -52,7 +52,7 @@ SIZE := $(CROSS)size
 CPU := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
 OPT ?= -Os
 COMMON := $(CPU) $(OPT) -g -ffunction-sections -fdata-sections -fno-common
-DEFS := -DTB_ARENA_EXTERNAL -DTB_HAVE_FINGERPRINT_H -DTYPEBOOT_OWN_SPRINTF -DTB_BOARD_HEADER='"$(BOARD).h"' \
+DEFS := -DTB_CHIP_BUILD -DTB_ARENA_EXTERNAL -DTB_HAVE_FINGERPRINT_H -DTYPEBOOT_OWN_SPRINTF -DTB_BOARD_HEADER='"$(BOARD).h"' \
   -DTB_BOARD=tb_board_$(BOARD_ID)
 CFLAGS_OURS := -std=c11 $(COMMON) -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP $(DEFS) \
   -Icore -Iport/$(PORT) -I$(GEN) -I$(DUK_DIR) $(PORT_CFLAGS) $(LWIP_CFLAGS)

@@ -48,6 +48,10 @@ typedef struct {
 
 tb_exit_t tb_runtime_run(const tb_config_t *cfg);
 
+/* Chip builds: fill cfg with the board, its default mode, the compiled-in bundles and web pages,
+ * TFTP on 69, HTTP on 80, reboot after an update (core/chip.c); the port adds credentials. */
+void tb_chip_config(tb_config_t *cfg, const tb_board_t *board);
+
 /* The last uncaught JS error, out-of-memory or fatal error ("" if none); survives heap restarts. */
 const char *tb_runtime_last_error(void);
 

@@ -7,13 +7,11 @@
 #include <string.h>
 
 #include "arena.h"
-#include "bundles.h"
 #include "mps2.h"
 #include "port.h"
 #include "qemu_mps2.h"
 #include "runtime.h"
 #include "tb_lwip.h"
-#include "web_assets.h"
 #include TB_BOARD_HEADER
 
 extern uint32_t _estack[], _stack_size[], _heap_sram_start[], _heap_sram_end[], _ccm_start[], _ccm_end[];
@@ -102,19 +100,9 @@ int main(void) {
   }
 
   static tb_config_t cfg;
-  cfg.board = board;
-  cfg.mode = board->default_mode;
-  cfg.boot_bundle = tb_bundle_boot;
-  cfg.boot_length = tb_bundle_boot_len;
-  cfg.update_bundle = tb_bundle_update;
-  cfg.update_length = tb_bundle_update_len;
-  cfg.assets = tb_assets;
-  cfg.nassets = TB_NASSETS;
+  tb_chip_config(&cfg, board);
   cfg.user = mps2_config("user");
   cfg.password = mps2_config("password");
-  cfg.tftp_port = 69;
-  cfg.http_port = 80;
-  cfg.reboot_after_update = 1;
   cfg.heap_size = main_size; /* the extra (CCM-plan) region is added by the arena when the main one runs out */
   const char *mode = mps2_config("mode");
   if (mode && !strcmp(mode, "staged") && board->modes[TB_MODE_STAGED].present) cfg.mode = TB_MODE_STAGED;

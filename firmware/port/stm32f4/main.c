@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "arena.h"
-#include "bundles.h"
 #include "flash.h"
 #include "gpio.h"
 #include "net.h"
@@ -15,7 +14,6 @@
 #include "regs.h"
 #include "runtime.h"
 #include "stm32f4.h"
-#include "web_assets.h"
 
 extern uint8_t _heap_sram_start[], _heap_sram_end[], _ccm_start[], _ccm_end[];
 
@@ -88,20 +86,9 @@ int main(void) {
   say_num("heap: ", (uint32_t)(_heap_sram_end - _heap_sram_start) / 1024u, " KiB SRAM");
   say_num(" + ", (uint32_t)(_ccm_end - _ccm_start) / 1024u, " KiB CCM\n");
 
-  cfg.board = core;
-  cfg.mode = core->default_mode;
-  cfg.boot_bundle = tb_bundle_boot;
-  cfg.boot_length = tb_bundle_boot_len;
-  cfg.update_bundle = tb_bundle_update;
-  cfg.update_length = tb_bundle_update_len;
-  cfg.assets = tb_assets;
-  cfg.nassets = TB_NASSETS;
+  tb_chip_config(&cfg, core);
   cfg.user = "admin";
   cfg.password = password;
-  cfg.tftp_port = 69;
-  cfg.http_port = 80;
-  cfg.address = NULL;
-  cfg.reboot_after_update = 1;
   tb_net_init(clk.hclk_hz);
 
   for (;;) {
