@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import zlib from "node:zlib";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -52,6 +53,41 @@ test("typeboot flash --dry-run prints the probe commands with the right addresse
     fs.writeFileSync(big, Buffer.alloc(256 * 1024 + 4));
     r = cli("flash", "--board", "stm324xg-eval", "--dry-run", big);
     assert.equal(r.status, 2, "a bootloader larger than sectors 0-5 is refused");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("typeboot flash --user/--password writes the login into the image's credentials block, and refuses what it cannot", { timeout: 60_000 }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tb-flash-prov-"));
+  try {
+    const block = Buffer.alloc(56, 0);
+    block.writeUInt32LE(0x52434254, 0);
+    block.writeUInt32LE(0xffffffff, 52);
+    const boot = path.join(dir, "boot.bin");
+    fs.writeFileSync(boot, Buffer.concat([Buffer.alloc(100, 0x11), block, Buffer.alloc(100, 0x22)]));
+    let r = cli("flash", "--board", "stm324xg-eval", "--dry-run", "--user", "ops", "--password", "s3cret-pass", boot);
+    assert.equal(r.status, 0, r.stderr);
+    const f = /program (\S+) 0x08000000/.exec(r.stdout)[1];
+    assert.notEqual(f, boot, "a temporary copy is written, the build output stays as it is");
+    const out = fs.readFileSync(f);
+    const fields = out.subarray(104, 152);
+    assert.equal(fields.subarray(0, 16).toString("latin1").replace(/\0+$/, ""), "ops");
+    assert.equal(fields.subarray(16).toString("latin1").replace(/\0+$/, ""), "s3cret-pass");
+    assert.equal(out.readUInt32LE(152), zlib.crc32(fields));
+    assert.deepEqual(out.subarray(0, 100), Buffer.alloc(100, 0x11));
+    fs.rmSync(path.dirname(f), { recursive: true, force: true });
+
+    r = cli("flash", "--board", "stm324xg-eval", "--dry-run", "--password", "short", boot);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--password: 8 to 31/);
+    r = cli("flash", "--board", "stm324xg-eval", "--dry-run", "--user", "ops", boot);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--user needs --password/);
+    fs.writeFileSync(boot, Buffer.alloc(300, 0x11));
+    r = cli("flash", "--board", "stm324xg-eval", "--dry-run", "--password", "s3cret-pass", boot);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /no \(single\) empty credentials block/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -9,14 +9,16 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BOARD = "stm324xg-eval";
 const MARK_VALID = 0x44494c56, MARK_CONFIRMED = 0x4d464e43;
 
-/** Run QEMU until `until(output)` holds (then type `input`, if any, and wait for `after`) or the
+/** Run QEMU (the ELF, or with `bin` the raw image at the flash base) until `until(output)` holds (then type `input`, if any, and wait for `after`) or the
  * time runs out; always killed. Resolves { out, code }. */
-export function runQemu(elf, tbi, { until, input, after, timeoutMs = 60_000 } = {}) {
+export function runQemu(elf, tbi, { until, input, after, timeoutMs = 60_000, bin } = {}) {
   return new Promise((resolve) => {
     const q = spawn("qemu-system-arm", [
       "-M", "netduinoplus2", "-nographic", "-monitor", "none", "-no-reboot", "-icount", "shift=0,sleep=off",
       "-serial", "null", "-serial", "null", "-serial", "stdio",
-      "-kernel", elf, "-device", `loader,file=${tbi},addr=0x08040000`,
+      // `bin`: the raw bootloader image as `typeboot flash` writes it, instead of the ELF
+      ...(bin ? ["-device", `loader,file=${bin},addr=0x08000000`] : ["-kernel", elf]),
+      "-device", `loader,file=${tbi},addr=0x08040000`,
     ], { stdio: ["pipe", "pipe", "pipe"] });
     let out = "", typed = false, done = false;
     const finish = (code) => {

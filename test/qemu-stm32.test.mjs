@@ -10,8 +10,12 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
-import { ensureBuilt, markedImage, runQemu } from "./qemu-stm32-run.mjs";
+import { BOARD, ensureBuilt, markedImage, runQemu } from "./qemu-stm32-run.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 test("netduinoplus2: boot, CRC check, jump to the example application, its update command resets", { timeout: 300_000 }, async () => {
   const { elf, tbi } = await ensureBuilt();
@@ -52,6 +56,23 @@ test("netduinoplus2: a corrupted application is refused (payload CRC): the boot 
     assert.match(r.out, /boot: update \(no valid application \(payload CRC mismatch\)\)/);
     assert.ok(!/APP 1\.0\.0/.test(r.out) && !/jump:/.test(r.out), "never jumped");
     assert.ok(!/FAULT/.test(r.out), r.out);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("netduinoplus2: a login provisioned by typeboot flash --user/--password is the board's", { timeout: 300_000 }, async () => {
+  const { elf, tbi } = await ensureBuilt();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tb-qemu-prov-"));
+  try {
+    const r0 = spawnSync(process.execPath, [path.join(ROOT, "bin", "typeboot.js"), "flash", "--board", BOARD, "--user", "ops", "--password", "s3cret-pass", "--dry-run"], { encoding: "utf8" });
+    assert.equal(r0.status, 0, r0.stderr);
+    const bin = /program (\S+) 0x08000000/.exec(r0.stdout)[1];
+    const r = await runQemu(elf, markedImage(tbi, dir), { bin, until: (o) => /APP 1\.0\.0|boot: update/.test(o) });
+    fs.rmSync(path.dirname(bin), { recursive: true, force: true });
+    assert.match(r.out, /login for the update pages: ops \(provisioned by typeboot flash\)/);
+    assert.ok(!r.out.includes("s3cret-pass"), "the provisioned password is never printed");
+    assert.match(r.out, /APP 1\.0\.0/, "and the board still boots its application");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

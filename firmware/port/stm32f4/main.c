@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "crc32.h"
 #include "flash.h"
 #include "gpio.h"
 #include "net.h"
@@ -19,7 +20,36 @@ extern uint8_t _heap_sram_start[], _heap_sram_end[], _ccm_start[], _ccm_end[];
 
 #define BOOT_REQUEST_UPDATE 0x55504454u /* "UPDT": the application asks for update mode */
 
-static char password[13];
+static char password[33];
+static const char *user = "admin";
+
+/* The login a board is provisioned with: `typeboot flash --user U --password P` writes it into this
+ * block of the bootloader image before programming (found by its magic, checked by its CRC). As
+ * built, the block is empty and the board makes a random password at every reset instead. Read
+ * through a volatile pointer: the compiler must not fold the empty initializer into the code. */
+typedef struct {
+  uint32_t magic; /* TB_CREDENTIALS_MAGIC */
+  char user[16];  /* NUL-terminated */
+  char password[32];
+  uint32_t crc; /* CRC-32 of user and password; 0xFFFFFFFF: not provisioned */
+} tb_credentials_t;
+#define TB_CREDENTIALS_MAGIC 0x52434254u /* "TBCR" */
+__attribute__((used, aligned(4))) static const tb_credentials_t tb_credentials = {TB_CREDENTIALS_MAGIC, {0}, {0}, 0xFFFFFFFFu};
+
+/* 1 when the image carries a provisioned login (copied into user/password). */
+static int provisioned_login(void) {
+  static char u[sizeof tb_credentials.user];
+  const volatile tb_credentials_t *c = &tb_credentials;
+  tb_credentials_t copy;
+  for (unsigned i = 0; i < sizeof copy; i++) ((uint8_t *)&copy)[i] = ((const volatile uint8_t *)c)[i];
+  if (copy.magic != TB_CREDENTIALS_MAGIC || copy.crc != tb_crc32(0, (const uint8_t *)copy.user, sizeof copy.user + sizeof copy.password))
+    return 0;
+  if (!copy.user[0] || !copy.password[0] || copy.user[sizeof copy.user - 1] || copy.password[sizeof copy.password - 1]) return 0;
+  memcpy(u, copy.user, sizeof u);
+  memcpy(password, copy.password, sizeof copy.password);
+  user = u;
+  return 1;
+}
 static tb_config_t cfg;
 
 static void say(const char *a, const char *b, const char *c) {
@@ -50,12 +80,12 @@ static const char *reset_cause(void) {
   return "unknown";
 }
 
-/* A login for the update pages that nobody can guess: 12 characters from the RNG, new at every
- * reset, shown on the console only (there is no default password). */
+/* Without a provisioned login: one nobody can guess, 12 characters from the RNG, new at every reset,
+ * shown on the console only (there is no default password). */
 static void make_password(void) {
   static const char alphabet[] = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-  for (unsigned i = 0; i < sizeof password - 1; i++) password[i] = alphabet[tb_port_random32() % (sizeof alphabet - 1)];
-  password[sizeof password - 1] = 0;
+  for (unsigned i = 0; i < 12; i++) password[i] = alphabet[tb_port_random32() % (sizeof alphabet - 1)];
+  password[12] = 0;
 }
 
 int main(void) {
@@ -79,15 +109,18 @@ int main(void) {
   tb_request_init();
   tb_board_io_init();
   if (!tb_board_button_known()) tb_console_puts("button: its GPIO port does not answer: taken as released\n");
-  make_password();
-  say("login for the update pages: admin / ", password, "\n");
+  if (provisioned_login()) say("login for the update pages: ", user, " (provisioned by typeboot flash)\n");
+  else {
+    make_password();
+    say("login for the update pages: admin / ", password, " (new at every reset; typeboot flash --password sets one)\n");
+  }
 
   tb_arena_set_regions(_heap_sram_start, (uint32_t)(_heap_sram_end - _heap_sram_start), _ccm_start, (uint32_t)(_ccm_end - _ccm_start));
   say_num("heap: ", (uint32_t)(_heap_sram_end - _heap_sram_start) / 1024u, " KiB SRAM");
   say_num(" + ", (uint32_t)(_ccm_end - _ccm_start) / 1024u, " KiB CCM\n");
 
   tb_chip_config(&cfg, core);
-  cfg.user = "admin";
+  cfg.user = user;
   cfg.password = password;
   tb_net_init(clk.hclk_hz);
 
