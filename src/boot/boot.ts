@@ -66,16 +66,16 @@ export function bootMain(p: Platform): BootResult {
   const board = p.boot.board();
   const flash = p.flash, crc = p.E.CRC32;
   const steps: string[] = [];
-  const say = function (s: string) {
-    steps.push(s);
-    p.boot.log("boot: " + s);
+  const say = function (action: string, why: string) {
+    steps.push(action + ": " + why);
+    p.boot.log("boot: " + action + " (" + why + ")");
   };
   const staged = board.mode === "staged" && !!board.staging && !!board.record;
   const st = staged ? readLog(flash, crc, board.record!) : null;
   const q = st && st.pending;
   if (q) {
     // A swap cut short by a reset or a power cut: finish it before anything else.
-    say("resume: " + (q.kind === KIND_ROLLBACK ? "rollback" : "install") + " interrupted after sector " + q.sector + " phase " + q.phase);
+    say("resume", (q.kind === KIND_ROLLBACK ? "rollback" : "install") + " interrupted after sector " + q.sector + " phase " + q.phase);
     runSwap(p, board, st!, q.kind, q.length, q.sector, q.phase);
   }
   const requested = p.boot.getRequest() === REQUEST_UPDATE;
@@ -85,7 +85,7 @@ export function bootMain(p: Platform): BootResult {
     const app = readSlot(flash, crc, board.app, true);
     const staging = staged ? readSlot(flash, crc, board.staging!, true) : null;
     const d = decide({ button: button, requested: requested, mode: board.mode, app: app, staging: staging, trialAttempts: board.trialAttempts });
-    say(d.action + ": " + d.reason);
+    say(d.action, d.reason);
     if (d.action === "run" || d.action === "trial") {
       if (d.action === "trial") {
         // The next erased attempt word (a torn one counts as an attempt and is passed over).
