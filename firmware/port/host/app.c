@@ -9,7 +9,8 @@
  * A minimal HTTP/1.1 responder: one request per connection, bounded buffers, every wait timed.
  *
  * --until-app (the power-cut campaign, scripts/faults.mjs): an application that confirmed itself
- * (now or before) prints "SIM EXIT flash-ops N" and ends the process with exit code 0; one that is
+ * (now or before) prints "SIM EXIT flash-ops N erases E bytes B flash-ms T" (what the flash did since
+ * the process started, T at datasheet typical times) and ends the process with exit code 0; one that is
  * not confirmed stands for an application that crashes at start-up: it resets at once.
  */
 #define _GNU_SOURCE
@@ -144,7 +145,9 @@ void host_app_run(const host_opts_t *o, const tb_board_t *b, uint32_t slot) {
       host_log("app: not confirmed: crashes at start-up (reset)");
       return;
     }
-    host_log("SIM EXIT flash-ops %lu", (unsigned long)host_flash_ops());
+    char report[120];
+    host_flash_report(report, sizeof report);
+    host_log("SIM EXIT flash-ops %s", report);
     exit(0);
   }
   int listener = -1;

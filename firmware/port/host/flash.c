@@ -27,8 +27,10 @@ static int timing;
 static long cut_at;
 static int cut_mode;
 static uint32_t rng;
-static uint32_t ops;
+static uint32_t ops, erases;
+static uint64_t programmed;
 static uint32_t owed_us;
+static uint64_t busy_us;
 
 int host_flash_open(const tb_board_t *b, const char *file, int with_timing, long cut, int mode, uint32_t seed) {
   board = b;
@@ -67,6 +69,12 @@ int host_flash_open(const tb_board_t *b, const char *file, int with_timing, long
 }
 
 uint32_t host_flash_ops(void) { return ops; }
+
+/* What the flash did since start, and its datasheet time (typical erase, 16 us a word): "N ops, E erases, B bytes, T ms". */
+void host_flash_report(char *out, size_t cap) {
+  snprintf(out, cap, "%lu erases %lu bytes %lu flash-ms %lu", (unsigned long)ops, (unsigned long)erases, (unsigned long)programmed,
+           (unsigned long)(busy_us / 1000u));
+}
 
 const uint8_t *tb_port_flash_memory(void) { return mem; }
 
@@ -133,6 +141,8 @@ int tb_port_flash_erase(uint32_t addr) {
     power_cut("in the middle of", "erase", s->addr);
   }
   memset(f, 0xFF, s->size);
+  erases++;
+  busy_us += (uint64_t)s->erase_ms * 1000u;
   stall((uint32_t)s->erase_ms * 1000u);
   end_op("erase", s->addr);
   return TB_OK;
@@ -154,6 +164,8 @@ int tb_port_flash_program(uint32_t addr, const uint8_t *data, uint32_t length) {
     power_cut("in the middle of", "program", addr);
   }
   for (uint32_t i = 0; i < length; i++) f[i] &= data[i];
+  programmed += length;
+  busy_us += (uint64_t)length / 4 * board->word_program_us;
   stall(length / 4 * board->word_program_us);
   end_op("program", addr);
   return TB_OK;

@@ -2,6 +2,7 @@
 #ifndef TB_HOST_H
 #define TB_HOST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "board.h"
@@ -24,6 +25,7 @@ typedef struct {
   int cut_mode;       /* HOST_CUT_* */
   uint32_t cut_seed;  /* torn contents */
   int no_reboot;
+  uint32_t reboot_delay_ms;
   int no_confirm;
   int until_app;      /* a confirmed application ends the process (exit 0) */
   uint32_t heap; /* 0: TB_HEAP_SIZE */
@@ -36,6 +38,7 @@ typedef struct {
 enum { HOST_CUT_AFTER = 0, HOST_CUT_BEFORE = 1, HOST_CUT_TORN = 2 };
 int host_flash_open(const tb_board_t *b, const char *file, int timing, long cut_at, int cut_mode, uint32_t seed);
 uint32_t host_flash_ops(void);
+void host_flash_report(char *out, size_t cap);
 
 /* sys.c: state file (boot-request word, boot counter), button, console. */
 int host_state_open(const char *file);

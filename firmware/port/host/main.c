@@ -4,7 +4,7 @@
  *   typeboot-sim --board NAME --flash FILE [--state FILE] [--mode direct|staged]
  *                [--tftp-port P] [--http-port P] [--address A] [--user U --password P]
  *                [--timing] [--button] [--cut-at N [--cut-mode before|after|torn] [--cut-seed S]]
- *                [--cut-after N] [--no-reboot] [--no-confirm] [--until-app]
+ *                [--cut-after N] [--no-reboot] [--reboot-delay MS] [--no-confirm] [--until-app]
  *                [--heap BYTES] [--boot-js FILE] [--update-js FILE]
  *   typeboot-sim --compile IN.js OUT.tbbc     precompile a bundle with this build's Duktape configuration
  *
@@ -44,7 +44,7 @@ static void usage(FILE *f) {
           "usage: typeboot-sim --board NAME --flash FILE [--state FILE] [--mode direct|staged]\n"
           "                    [--tftp-port P] [--http-port P] [--address A] [--user U --password P]\n"
           "                    [--timing] [--button] [--cut-at N [--cut-mode before|after|torn] [--cut-seed S]]\n"
-          "                    [--cut-after N] [--no-reboot] [--no-confirm] [--until-app]\n"
+          "                    [--cut-after N] [--no-reboot] [--reboot-delay MS] [--no-confirm] [--until-app]\n"
           "                    [--heap BYTES] [--boot-js FILE] [--update-js FILE]\n"
           "       typeboot-sim --compile IN.js OUT.tbbc\n"
           "boards:");
@@ -156,6 +156,9 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--cut-after") || !strcmp(a, "--cut-at")) {
       o.cut_at = (long)number(a, v, 0x7FFFFFFF);
       i++;
+    } else if (!strcmp(a, "--reboot-delay")) {
+      o.reboot_delay_ms = (uint32_t)number(a, v, 60000);
+      i++;
     } else if (!strcmp(a, "--cut-seed")) {
       o.cut_seed = (uint32_t)number(a, v, 0xFFFFFFFFul);
       i++;
@@ -238,6 +241,7 @@ int main(int argc, char **argv) {
   cfg.http_port = (uint16_t)o.http_port;
   cfg.address = o.address;
   cfg.reboot_after_update = !o.no_reboot;
+  cfg.reboot_delay_ms = o.reboot_delay_ms;
   cfg.heap_size = o.heap;
   const char *e = getenv("TYPEBOOT_TEST_THROW");
   if (e && *e && strcmp(e, "0")) cfg.test_fault = 1;
