@@ -61,7 +61,7 @@ function parse(argv: string[]): { args: string[]; opts: Opts } {
     else if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       if (eq > 0) opts[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-confirm", "no-vector-check", "once"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-resume", "no-confirm", "no-vector-check", "once"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
       else opts[a.slice(2)] = true;
     } else args.push(a);
   }
