@@ -29,7 +29,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SIM = path.join(ROOT, "build", "host-runtime", "typeboot-sim");
+const BUILT_SIM = path.join(ROOT, "build", "host-runtime", "typeboot-sim");
+/** The simulator and its bundles, copied into the work directory: a rebuild meanwhile changes nothing. */
+let SIM = BUILT_SIM;
 const req = (rel) => import(path.join(ROOT, "build", "host", rel));
 
 function parseArgs(argv) {
@@ -82,11 +84,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------
 // The simulated board as a child process.
 
-let portBase = 20000 + ((process.pid * 7) % 20000);
+// Below Linux's ephemeral range (32768-60999), where client sockets would collide with our servers.
+let portBase = 10000 + ((process.pid * 2) % 20000);
 /** Ports for one process: a fresh pair each time (no TIME_WAIT collisions between cases). */
 function ports() {
   portBase += 2;
-  if (portBase > 60000) portBase = 20000;
+  if (portBase > 31998) portBase = 10000;
   return { tftp: portBase, http: portBase + 1 };
 }
 
@@ -95,6 +98,7 @@ function startSim(sc, dir, extra) {
   const args = ["--board", sc.board, "--mode", sc.mode, "--flash", path.join(dir, "flash"), "--state", path.join(dir, "state"),
     "--tftp-port", String(p.tftp), "--http-port", String(p.http), "--user", "u", "--password", "p", "--until-app", "--reboot-delay", "20", ...extra];
   const child = spawn(SIM, args, { stdio: ["ignore", "pipe", "pipe"] });
+  child.on("error", (e) => sim.lines.push(`spawn: ${e.message}`));
   const sim = { child, port: p.http, lines: [], exit: null, started: Date.now(), waiters: new Set() };
   let buf = "";
   const onData = (d) => {
@@ -351,7 +355,7 @@ async function pool(jobs, n, fn) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (!fs.existsSync(SIM) || !fs.existsSync(path.join(ROOT, "build", "host", "host", "image.js"))) {
+  if (!fs.existsSync(BUILT_SIM) || !fs.existsSync(path.join(ROOT, "build", "host", "host", "image.js"))) {
     const b = spawnSync(process.execPath, [path.join(ROOT, "scripts", "build.mjs")], { cwd: ROOT, stdio: "inherit" });
     if (b.status !== 0) throw new Error("npm run build failed");
   }
@@ -362,6 +366,11 @@ async function main() {
   };
   const check = makeChecker(mods);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "tb-faults-"));
+  fs.mkdirSync(path.join(work, "rt", "host-runtime"), { recursive: true });
+  fs.cpSync(path.join(ROOT, "build", "bundle"), path.join(work, "rt", "bundle"), { recursive: true });
+  SIM = path.join(work, "rt", "host-runtime", "typeboot-sim");
+  fs.copyFileSync(BUILT_SIM, SIM);
+  fs.chmodSync(SIM, 0o755);
   const started = Date.now();
   const stats = {};
   const failures = [];
