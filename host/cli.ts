@@ -145,7 +145,7 @@ function boards(): number {
     for (const mode of ["direct", "staged"] as const) {
       const l = loadBoard(name, mode).info;
       const r = (x?: { addr: number; size: number }) => (x ? `${hex(x.addr)} ${x.size / 1024} KiB` : "-");
-      console.log(`${name.padEnd(15)} ${mode.padEnd(7)} bootloader ${r(l.bootloader)} | app ${r(l.app)} | staging ${r(l.staging)} | scratch ${r(l.scratch)}`);
+      console.log(`${name.padEnd(15)} ${mode.padEnd(7)} bootloader ${r(l.bootloader)} | app ${r(l.app)} | staging ${r(l.staging)} | scratch ${r(l.scratch)} | record ${r(l.record)}`);
     }
   }
   return 0;
