@@ -16,6 +16,8 @@ import * as statusCmd from "./commands/status";
 import * as rebootCmd from "./commands/reboot";
 import * as uploadCmd from "./commands/upload";
 import * as watchCmd from "./commands/watch";
+import * as flashCmd from "./commands/flash";
+import * as qemuCmd from "./commands/qemu";
 
 type Opts = Record<string, string | boolean>;
 
@@ -49,6 +51,8 @@ const COMMANDS: Record<string, { usage: string; help: string; run: (args: string
   reboot: rebootCmd,
   upload: uploadCmd,
   watch: watchCmd,
+  flash: flashCmd,
+  qemu: qemuCmd,
 };
 
 function parse(argv: string[]): { args: string[]; opts: Opts } {
@@ -61,7 +65,7 @@ function parse(argv: string[]): { args: string[]; opts: Opts } {
     else if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       if (eq > 0) opts[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-resume", "no-confirm", "no-vector-check", "once"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-resume", "no-confirm", "no-vector-check", "once", "dry-run", "icount"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
       else opts[a.slice(2)] = true;
     } else args.push(a);
   }

@@ -210,6 +210,16 @@ async function main() {
     timedSim.stop();
   }
 
+  // 3. The STM324xG-EVAL build on QEMU's netduinoplus2: instructions from reset to the example application.
+  try {
+    const { resetToAppInstructions } = await import("../test/qemu-stm32-run.mjs");
+    results.push({ name: "stm32_qemu_reset_to_app_instructions", value: await resetToAppInstructions(), unit: "instructions", goal: null, against: "stm324xg-eval build on qemu-system-arm -M netduinoplus2 -icount shift=0,sleep=off (TIM2 counts one per instruction): reset to the example application's first instructions, through the clock timeouts (QEMU has no RCC), the boot bytecode and the CRC of the image (table CRC: QEMU has no CRC unit)" });
+  } catch (e) {
+    console.error(`bench: the STM32 QEMU run failed: ${e.message}`);
+  }
+  // The real firmware on QEMU mps2-an386, by instruction count (scripts/bench-qemu.mjs).
+  results.push(...(await (await import("./bench-qemu.mjs")).qemuFigures()));
+
   fs.mkdirSync(path.join(ROOT, "bench"), { recursive: true });
   fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
   console.log(`\nruntime: native (build/host-runtime/typeboot-sim); ${RUNS} runs each, median\n`);

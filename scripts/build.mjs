@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { ROOT, ensureNpm } from "./setup.mjs";
+import { ROOT, ensureNpm, ensureApt, CHIP_PACKAGES } from "./setup.mjs";
 
 /** Minified size budgets (bytes): what the F407's RAM allows to be loaded at once (facts.md). */
 export const BUDGETS = { "update.js": 22 * 1024, "boot.js": 8 * 1024 };
@@ -61,7 +61,36 @@ async function runtime(sizes) {
   fs.rmSync(path.join(ROOT, "build", "bundle", "update.tbbc"));
 }
 
-export async function build({ native = true } = {}) {
+/** A chip build (firmware/cross.mk): build/<board>/typeboot.{elf,bin,hex,map} with arm-none-eabi-gcc,
+ * from the same core and bundles as the simulator. Each port's extra steps (lwIP's source, the example
+ * application) hang off `chipSteps`. */
+export const chipSteps = [];
+// The example application (examples/blinky/), packed as an image ready to upload.
+chipSteps.push(async (board) => {
+  const { buildExample } = await import("../examples/build.mjs");
+  const r = buildExample(board);
+  if (r) console.log(`example: ${path.relative(ROOT, r.tbi)} (blinky ${r.version}, ${fs.statSync(r.bin).size} bytes)`);
+});
+// Ports with PORT_NET=lwip need lwIP's source (scripts/lwip.mjs); the QEMU board packs its example app.
+chipSteps.push(async (board) => {
+  const port = JSON.parse(fs.readFileSync(path.join(ROOT, "boards", `${board}.json`), "utf8")).port;
+  const mk = path.join(ROOT, "firmware", "port", port, "port.mk");
+  if (fs.existsSync(mk) && /^PORT_NET\s*:?=\s*lwip\b/m.test(fs.readFileSync(mk, "utf8"))) (await import("./lwip.mjs")).ensureLwip();
+  if (board === "qemu-mps2-an386") await (await import("../examples/blinky-mps2/build.mjs")).buildExample();
+});
+export async function firmware(board) {
+  const file = path.join(ROOT, "boards", `${board}.json`);
+  if (!fs.existsSync(file)) throw new Error(`no board '${board}' (boards/*.json)`);
+  if (!JSON.parse(fs.readFileSync(file, "utf8")).port) throw new Error(`boards/${board}.json names no "port": it has no chip build`);
+  ensureApt(CHIP_PACKAGES);
+  for (const step of chipSteps) await step(board);
+  const r = spawnSync("make", ["-s", "-C", path.join(ROOT, "firmware"), "-f", "cross.mk", `BOARD=${board}`, "-j2"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+  if (r.status !== 0) throw new Error(`the ${board} firmware did not build (make -C firmware -f cross.mk BOARD=${board})`);
+  const { sizeReport, formatReport } = await import("./size-report.mjs");
+  console.log(formatReport(sizeReport(board)));
+}
+
+export async function build({ native = true, boards = [] } = {}) {
   ensureNpm();
   tsc("tsconfig.json");
   tsc("test/types/tsconfig.json");
@@ -83,11 +112,21 @@ export async function build({ native = true } = {}) {
   }
   fs.writeFileSync(path.join(ROOT, "build", "sizes.json"), JSON.stringify(sizes, null, 2) + "\n");
   if (over.length) throw new Error(over.join("; "));
+  for (const b of boards) await firmware(b);
   return sizes;
 }
 
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
-  build().catch((e) => {
+  const boards = [];
+  for (let i = 2; i < process.argv.length; i++) {
+    if (process.argv[i] === "--board" && process.argv[i + 1]) boards.push(process.argv[++i]);
+    else if (process.argv[i].startsWith("--board=")) boards.push(process.argv[i].slice(8));
+    else {
+      console.error(`build: unknown option ${process.argv[i]} (npm run build [-- --board NAME ...])`);
+      process.exit(2);
+    }
+  }
+  build({ boards }).catch((e) => {
     console.error(`build: ${e.message}`);
     process.exit(1);
   });

@@ -28,6 +28,8 @@ const OPTION_FILE = path.join(CONF_DIR, "typeboot.yaml");
 const FIXUP_FILE = path.join(CONF_DIR, "typeboot_fixup.h");
 const PY2_YAML = path.join(CONF_DIR, "py2", "yaml.py");
 const TBCOMPILE_C = path.join(ROOT, "firmware", "tools", "tbcompile.c");
+/* The runtime's Math (min, max, floor): the configuration has no Math built-in. */
+const MOD_MATH_C = path.join(ROOT, "firmware", "core", "mod_math.c");
 const DEBIAN_SOURCES = "/etc/apt/sources.list.d/debian.sources";
 const SRC_SOURCES = "/etc/apt/sources.list.d/typeboot-src.sources";
 const DEBIAN_AMALGAMATION = "/usr/share/duktape";
@@ -131,28 +133,38 @@ function findDist() {
   return null;
 }
 
-function fetchDist() {
-  const have = findDist();
-  if (have) return have;
-  if (!isRoot()) throw new Error("not root: cannot enable deb-src or install packages");
-  ensureApt(["dpkg-dev", "python3-yaml"]);
+/**
+ * `apt-get source PKG` into dir (needs root): enables Debian's source packages first when no deb-src
+ * line exists, with a stanza derived from debian.sources (no archive host written anywhere by us).
+ * Shared with scripts/lwip.mjs.
+ */
+export function aptSource(pkg, dir) {
+  if (!isRoot()) throw new Error(`not root: cannot enable deb-src or run apt-get source ${pkg}`);
+  ensureApt(["dpkg-dev"]);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   if (!debSrcEnabled()) {
     if (!fs.existsSync(DEBIAN_SOURCES)) throw new Error(`${DEBIAN_SOURCES} not found: cannot derive a deb-src stanza`);
     const stanzas = debSrcStanzas(fs.readFileSync(DEBIAN_SOURCES, "utf8"));
     if (!/Types: deb-src/.test(stanzas)) throw new Error(`no deb stanza in ${DEBIAN_SOURCES}`);
-    log(`enabling Debian source packages: ${SRC_SOURCES}`);
+    console.log(`apt: enabling Debian source packages: ${SRC_SOURCES}`);
     fs.writeFileSync(SRC_SOURCES, stanzas);
     run("apt-get", ["update", "-qq"], { env });
   }
-  fs.mkdirSync(SRC_DIR, { recursive: true });
-  log("apt-get source duktape");
-  let r = spawnSync("apt-get", ["source", "-qq", "duktape"], { cwd: SRC_DIR, env, encoding: "utf8" });
+  fs.mkdirSync(dir, { recursive: true });
+  console.log(`apt: apt-get source ${pkg}`);
+  const r = spawnSync("apt-get", ["source", "-qq", pkg], { cwd: dir, env, encoding: "utf8" });
   if (r.status !== 0) {
     // the package lists may predate the stanza (written by an earlier run): refresh once
     run("apt-get", ["update", "-qq"], { env });
-    run("apt-get", ["source", "-qq", "duktape"], { cwd: SRC_DIR, env });
+    run("apt-get", ["source", "-qq", pkg], { cwd: dir, env });
   }
+}
+
+function fetchDist() {
+  const have = findDist();
+  if (have) return have;
+  ensureApt(["python3-yaml"]);
+  aptSource("duktape", SRC_DIR);
   const dist = findDist();
   if (!dist) throw new Error("apt-get source duktape gave no tools/configure.py");
   return dist;
@@ -368,6 +380,7 @@ export async function ensureTbcompile({ suffix = "", extraFlags = [], extraSourc
   const hash = sha256(
     fs.readFileSync(path.join(duk.dir, "stamp.json")),
     fs.readFileSync(TBCOMPILE_C),
+    fs.readFileSync(MOD_MATH_C),
     ...extraSources.map((f) => fs.readFileSync(f)),
     JSON.stringify([DUK_CFLAGS, TOOL_CFLAGS, extraFlags, extraSources]),
   );
@@ -377,7 +390,7 @@ export async function ensureTbcompile({ suffix = "", extraFlags = [], extraSourc
     if (fresh()) return exe;
     log(`compiling duktape.c${suffix ? ` (${extraFlags.join(" ")})` : ""}`);
     run("gcc", [...DUK_CFLAGS, ...extraFlags, "-I", duk.dir, "-c", path.join(duk.dir, "duktape.c"), "-o", obj]);
-    run("gcc", [...TOOL_CFLAGS, ...extraFlags, "-I", duk.dir, TBCOMPILE_C, ...extraSources, obj, "-lm", "-o", exe + ".tmp"]);
+    run("gcc", [...TOOL_CFLAGS, ...extraFlags, "-I", duk.dir, TBCOMPILE_C, MOD_MATH_C, ...extraSources, obj, "-lm", "-o", exe + ".tmp"]);
     fs.renameSync(exe + ".tmp", exe);
     fs.writeFileSync(stampFile, hash);
     return exe;

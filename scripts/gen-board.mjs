@@ -71,6 +71,28 @@ function board(layout, name) {
   return { name, id: ident(name), file, chip: b.chip, chipInfo: chip, base, sectors, boot, modes, defaultMode: b.mode === "staged" ? 1 : 0 };
 }
 
+/** boards/<name>.json "ethernet" as an initializer of tb_eth_config_t (firmware/port/stm32f4/eth.h, the
+ * same field order): PHY kind, PHY address, RMII, PHY clock on MCO1, pin count, pins as (port << 4) | pin. */
+function ethInit(x) {
+  const e = x.file.ethernet;
+  if (!e) return "";
+  const phys = { DP83848: "TB_PHY_DP83848", LAN8742A: "TB_PHY_LAN8742A" };
+  if (!phys[e.phy]) fail(`board ${x.name}: ethernet.phy '${e.phy}' is not one of ${Object.keys(phys).join(", ")}`);
+  if (!["MII", "RMII"].includes(e.interface)) fail(`board ${x.name}: ethernet.interface must be MII or RMII`);
+  if (!Number.isInteger(e.phyAddress) || e.phyAddress < 0 || e.phyAddress > 31) fail(`board ${x.name}: ethernet.phyAddress must be 0..31`);
+  if (e.clock !== undefined && e.clock !== "MCO1 PA8") fail(`board ${x.name}: ethernet.clock must be "MCO1 PA8" or absent`);
+  const pins = (e.pins || []).map((p) => {
+    const m = /^P([A-I])([0-9]|1[0-5])$/.exec(p);
+    if (!m) fail(`board ${x.name}: ethernet pin '${p}' is not PA0..PI15`);
+    return "0x" + (((m[1].charCodeAt(0) - 65) << 4) | Number(m[2])).toString(16).padStart(2, "0") + "u";
+  });
+  if (!pins.length || pins.length > 24 || new Set(pins).size !== pins.length) fail(`board ${x.name}: ethernet.pins must list 1..24 distinct pins`);
+  return `
+/* Ethernet (boards/${x.name}.json): a tb_eth_config_t initializer (port/stm32f4/eth.h) */
+#define TB_ETH_${x.id.toUpperCase()} {${phys[e.phy]}, ${e.phyAddress}u, ${e.interface === "RMII" ? 1 : 0}u, ${e.clock ? 1 : 0}u, ${pins.length}u, {${pins.join(", ")}}}
+`;
+}
+
 function boardHeader(x, layout) {
   const region = (r) => `{${hex(r.addr)}, ${hex(r.size)}}`;
   const mode = (l) => (l ? `{1, ${region(l.app)}, ${region(l.staging)}, ${region(l.scratch)}, ${region(l.record)}}` : "{0, {0, 0}, {0, 0}, {0, 0}, {0, 0}}");
@@ -102,7 +124,7 @@ static const tb_board_t tb_board_${x.id} = {
   {${mode(x.modes[0])}, /* direct */
    ${mode(x.modes[1])}}, /* staged */
 };
-
+${ethInit(x)}
 #endif
 `;
 }

@@ -11,6 +11,9 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 export const TEST_PACKAGES = { duktape: "duk", curl: "curl", "tftp-hpa": "tftp", atftp: "atftp", chromium: "chromium" };
 /** What building the native runtime needs (gcc-multilib: a 32-bit simulator has the chip's heap figures). */
 export const RUNTIME_PACKAGES = ["gcc", "make", "gcc-multilib"];
+/** What the chip builds and their tests need: the cross compiler and newlib, QEMU for the emulated
+ * boards, and the probes' tools for `typeboot flash`. */
+export const CHIP_PACKAGES = ["gcc-arm-none-eabi", "libnewlib-arm-none-eabi", "qemu-system-arm", "openocd", "stlink-tools"];
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: ROOT, ...opts });
@@ -36,7 +39,7 @@ function installed(pkg) {
   }
 }
 
-export function ensureApt(packages = [...Object.keys(TEST_PACKAGES), ...RUNTIME_PACKAGES]) {
+export function ensureApt(packages = [...Object.keys(TEST_PACKAGES), ...RUNTIME_PACKAGES, ...CHIP_PACKAGES]) {
   const missing = packages.filter((p) => !installed(p));
   if (!missing.length) return;
   if (process.getuid && process.getuid() !== 0) {

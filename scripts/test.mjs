@@ -9,7 +9,7 @@ import { build } from "./build.mjs";
 try {
   ensureNpm();
   ensureApt();
-  await build();
+  await build({ boards: ["qemu-mps2-an386"] }); // the chip build the QEMU end-to-end tests run
 } catch (e) {
   console.error(`test: set-up failed: ${e.message}`);
   process.exit(1);

@@ -23,6 +23,39 @@ for (const name of Object.keys(BUDGET)) {
   });
 }
 
+/** Every `Math.x` and every use of the name `Date` in a program's syntax tree. */
+function mathAndDate(src) {
+  const math = new Set(), date = [];
+  const walk = (n) => {
+    if (!n || typeof n.type !== "string") return;
+    if (n.type === "MemberExpression" && n.object.type === "Identifier" && n.object.name === "Math") math.add(n.computed ? "[computed]" : n.property.name);
+    if (n.type === "Identifier" && n.name === "Date") date.push(n.start);
+    for (const k of Object.keys(n)) {
+      const v = n[k];
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v.type === "string" && k !== "property") walk(v);
+    }
+  };
+  walk(acorn.parse(src, { ecmaVersion: 5, sourceType: "script" }));
+  return { math: [...math], date };
+}
+
+// The chip's Duktape has no Math or Date built-in (flash: their libm is ~20 KB); the runtime gives
+// Math.min, Math.max and Math.floor (firmware/core/mod_math.c). A bundle using more would throw.
+for (const name of Object.keys(BUDGET)) {
+  test(`${name} uses only Math.min/max/floor and no Date (all the chip's runtime provides)`, () => {
+    const { math, date } = mathAndDate(fs.readFileSync(bundle(name), "utf8"));
+    assert.deepEqual(math.filter((m) => !["min", "max", "floor"].includes(m)), [], `uses Math.${math.join(", Math.")}`);
+    assert.equal(date.length, 0, "uses Date");
+  });
+}
+
+test("the Math/Date check itself finds what it must", () => {
+  const r = mathAndDate("var a = Math.round(1) + Math.min(1, 2); var d = new Date();");
+  assert.deepEqual(r.math.sort(), ["min", "round"]);
+  assert.equal(r.date.length, 1);
+});
+
 test("the ES5 check itself rejects ES2015 syntax", () => {
   for (const code of ["let a = 1;", "var f = () => 1;", "var s = `x`;", "class A {}", "for (var x of []) {}"]) {
     assert.throws(() => acorn.parse(code, { ecmaVersion: 5 }), undefined, code);

@@ -21,21 +21,50 @@ typedef struct {
   uint32_t back;
 } links_t;
 
+#ifdef TB_ARENA_EXTERNAL
+/* A chip port gives the regions at start (tb_arena_set_regions): linker-placed SRAM and CCM. */
+static uint8_t *main_base;
+static uint32_t main_capacity;
+#else
 static union {
   uint64_t align;
   uint8_t bytes[(TB_ARENA_CAPACITY + ALIGN - 1) / ALIGN * ALIGN];
 } arena;
+static uint8_t *main_base = arena.bytes;
+static uint32_t main_capacity = sizeof arena.bytes;
+#endif
 
+/* Offsets address both regions as one space: [0, arena_size) is the main region, [arena_size,
+ * arena_size + extra_size) the extra one. Each region ends in a sentinel "used" block of size 0 (its
+ * last HDR bytes) that stops forward coalescing, and its first block has prev == 0, so no block and
+ * no coalescing ever crosses from one region into the other. */
 static uint32_t arena_size = (TB_HEAP_SIZE < TB_ARENA_CAPACITY ? TB_HEAP_SIZE : TB_ARENA_CAPACITY) / ALIGN * ALIGN;
+static uint8_t *extra_base;
+static uint32_t extra_size;
+static int extra_ready; /* formatted only when the main region first runs out */
 #define ARENA_SIZE arena_size
-/* The last HDR bytes hold a sentinel "used" block of size 0 that stops forward coalescing. */
 #define END (ARENA_SIZE - HDR)
 
 uint32_t tb_arena_set_size(uint32_t bytes) {
-  if (bytes > sizeof arena.bytes) bytes = (uint32_t)sizeof arena.bytes;
+  if (bytes > main_capacity) bytes = main_capacity;
   if (bytes < 1024) bytes = 1024;
   arena_size = bytes / ALIGN * ALIGN;
   return arena_size;
+}
+
+static uint8_t *align_up(void *p, uint32_t *size) {
+  uintptr_t a = ((uintptr_t)p + ALIGN - 1u) & ~(uintptr_t)(ALIGN - 1u);
+  uint32_t lost = (uint32_t)(a - (uintptr_t)p);
+  *size = *size > lost ? (*size - lost) / ALIGN * ALIGN : 0;
+  return (uint8_t *)a;
+}
+
+void tb_arena_set_regions(void *main, uint32_t main_size, void *extra, uint32_t extra_bytes) {
+  main_base = align_up(main, &main_size);
+  main_capacity = main_size;
+  arena_size = main_size;
+  extra_base = extra ? align_up(extra, &extra_bytes) : NULL;
+  extra_size = extra_base && extra_bytes >= 1024 ? extra_bytes : 0;
 }
 
 static uint32_t bins[NBINS];
@@ -43,8 +72,9 @@ static uint64_t bitmap;
 static uint32_t used, peak, peak_all, allocs, failures, failed_size;
 static int ready;
 
-static hdr_t *H(uint32_t off) { return (hdr_t *)(void *)(arena.bytes + off); }
-static links_t *L(uint32_t off) { return (links_t *)(void *)(arena.bytes + off + HDR); }
+static uint8_t *at(uint32_t off) { return off < arena_size ? main_base + off : extra_base + (off - arena_size); }
+static hdr_t *H(uint32_t off) { return (hdr_t *)(void *)at(off); }
+static links_t *L(uint32_t off) { return (links_t *)(void *)(at(off) + HDR); }
 static uint32_t bsize(uint32_t off) { return H(off)->size & ~USED; }
 
 static unsigned bin_of(uint32_t size) {
@@ -76,14 +106,20 @@ static void list_remove(uint32_t off) {
   if (bins[b] == NONE) bitmap &= ~((uint64_t)1 << b);
 }
 
+/* One free block from start to the region's sentinel at end. */
+static void format(uint32_t start, uint32_t end) {
+  H(start)->size = end - start;
+  H(start)->prev = 0;
+  H(end)->size = 0 | USED;
+  H(end)->prev = end - start;
+  list_insert(start);
+}
+
 void tb_arena_reset(void) {
   for (unsigned i = 0; i < NBINS; i++) bins[i] = NONE;
   bitmap = 0;
-  H(0)->size = END;
-  H(0)->prev = 0;
-  H(END)->size = 0 | USED;
-  H(END)->prev = END;
-  list_insert(0);
+  format(0, END);
+  extra_ready = 0;
   used = HDR; /* the sentinel */
   peak = used;
   if (peak_all < peak) peak_all = peak;
@@ -113,7 +149,7 @@ static void split(uint32_t off, uint32_t size) {
 }
 
 static uint32_t request_size(size_t n) {
-  if (n > ARENA_SIZE) return 0;
+  if (n > ARENA_SIZE + extra_size) return 0;
   uint32_t s = ((uint32_t)n + HDR + ALIGN - 1u) & ~(ALIGN - 1u);
   return s < MIN_BLOCK ? MIN_BLOCK : s;
 }
@@ -143,6 +179,12 @@ void *tb_arena_alloc(void *udata, size_t n) {
   if (!ready) tb_arena_reset();
   uint32_t size = request_size(n);
   uint32_t off = size ? find(size) : NONE;
+  if (off == NONE && size && extra_size && !extra_ready) {
+    extra_ready = 1;
+    format(ARENA_SIZE, ARENA_SIZE + extra_size - HDR);
+    used += HDR;
+    off = find(size);
+  }
   if (off == NONE) {
     failures++;
     failed_size = (uint32_t)n;
@@ -153,10 +195,14 @@ void *tb_arena_alloc(void *udata, size_t n) {
   split(off, size);
   account((int32_t)bsize(off));
   allocs++;
-  return arena.bytes + off + HDR;
+  return at(off) + HDR;
 }
 
-static uint32_t offset_of(void *p) { return (uint32_t)((uint8_t *)p - arena.bytes) - HDR; }
+static uint32_t offset_of(void *p) {
+  uint8_t *b = p;
+  if (b >= main_base && b < main_base + arena_size) return (uint32_t)(b - main_base) - HDR;
+  return arena_size + (uint32_t)(b - extra_base) - HDR;
+}
 
 void tb_arena_free(void *udata, void *p) {
   (void)udata;
@@ -170,7 +216,7 @@ void tb_arena_free(void *udata, void *p) {
     list_remove(next);
     size += bsize(next);
   }
-  if (off > 0) {
+  if (H(off)->prev) {
     uint32_t prev = off - H(off)->prev;
     if (!(H(prev)->size & USED)) {
       list_remove(prev);
@@ -218,11 +264,11 @@ void *tb_arena_realloc(void *udata, void *p, size_t n) {
 
 uint32_t tb_arena_used(void) { return used; }
 
-uint32_t tb_arena_size(void) { return ARENA_SIZE; }
+uint32_t tb_arena_size(void) { return ARENA_SIZE + extra_size; }
 
 void tb_arena_stats(tb_arena_stats_t *out) {
   if (!ready) tb_arena_reset();
-  out->size = ARENA_SIZE;
+  out->size = ARENA_SIZE + extra_size;
   out->used = used;
   out->peak = peak;
   out->peak_all = peak_all;
@@ -236,22 +282,33 @@ void tb_arena_stats(tb_arena_stats_t *out) {
   out->largest_free = largest > HDR ? largest - HDR : 0;
 }
 
-int tb_arena_check(void) {
-  uint32_t off = 0, prev = 0, inuse = HDR, nfree = 0, listed = 0;
-  while (off < END) {
+/* Walk one region's blocks: 0 when sound; counts what is in use and free. */
+static int check_region(uint32_t off, uint32_t end, uint32_t *inuse, uint32_t *nfree) {
+  uint32_t prev = 0;
+  while (off < end) {
     uint32_t s = bsize(off);
-    if (s < MIN_BLOCK || s % ALIGN || off + s > END) return 1;
+    if (s < MIN_BLOCK || s % ALIGN || off + s > end) return 1;
     if (H(off)->prev != prev) return 2;
-    if (H(off)->size & USED) inuse += s;
+    if (H(off)->size & USED) *inuse += s;
     else {
-      nfree++;
+      (*nfree)++;
       uint32_t n = off + s;
-      if (n < END && !(H(n)->size & USED)) return 3; /* two free neighbours: not coalesced */
+      if (n < end && !(H(n)->size & USED)) return 3; /* two free neighbours: not coalesced */
     }
     prev = s;
     off += s;
   }
-  if (off != END || H(END)->prev != prev) return 4;
+  return off != end || H(end)->prev != prev ? 4 : 0;
+}
+
+int tb_arena_check(void) {
+  uint32_t inuse = HDR, nfree = 0, listed = 0;
+  int r = check_region(0, END, &inuse, &nfree);
+  if (!r && extra_ready) {
+    inuse += HDR;
+    r = check_region(ARENA_SIZE, ARENA_SIZE + extra_size - HDR, &inuse, &nfree);
+  }
+  if (r) return r;
   if (inuse != used) return 5;
   for (unsigned b = 0; b < NBINS; b++)
     for (uint32_t o = bins[b]; o != NONE; o = L(o)->next) {

@@ -31,6 +31,10 @@ typedef struct {
   uint32_t largest_free;
 } tb_arena_stats_t;
 
+/* Chip ports (built with TB_ARENA_EXTERNAL): the heap's memory, placed by the linker. The extra region
+ * (e.g. CCM: not DMA-reachable, fine for the JS heap) is written only once the main one has no block
+ * for a request, so a run that never needs it never touches it. Call before the first reset. */
+void tb_arena_set_regions(void *main, uint32_t main_size, void *extra, uint32_t extra_size);
 /* Forget everything: the whole arena is one free block (a new heap starts here). */
 void tb_arena_reset(void);
 /* Heap size from the next tb_arena_reset() on (clamped to TB_ARENA_CAPACITY); returns the size. */

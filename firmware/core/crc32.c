@@ -20,7 +20,7 @@ static void build(void) {
   built = 1;
 }
 
-uint32_t tb_crc32(uint32_t init, const uint8_t *p, size_t n) {
+uint32_t tb_crc32_sw(uint32_t init, const uint8_t *p, size_t n) {
   if (!built) build();
   uint32_t c = init ^ 0xFFFFFFFFu;
   while (n && ((uintptr_t)p & 3)) {
@@ -36,3 +36,5 @@ uint32_t tb_crc32(uint32_t init, const uint8_t *p, size_t n) {
   while (n--) c = table[0][(c ^ *p++) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
+
+__attribute__((weak)) uint32_t tb_crc32(uint32_t init, const uint8_t *p, size_t n) { return tb_crc32_sw(init, p, n); }

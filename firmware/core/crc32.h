@@ -6,5 +6,8 @@
 #include <stdint.h>
 
 uint32_t tb_crc32(uint32_t init, const uint8_t *data, size_t length);
+/* The table-driven C version. tb_crc32 is this one unless a port supplies its own tb_crc32 (the
+ * STM32F4 port: the CRC unit, with this as its fallback); crc32.c defines tb_crc32 weak. */
+uint32_t tb_crc32_sw(uint32_t init, const uint8_t *data, size_t length);
 
 #endif

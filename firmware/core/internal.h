@@ -81,6 +81,8 @@ duk_ret_t tb_throw(duk_context *ctx, const char *text);
 /* modules */
 void tb_push_flash(duk_context *ctx);
 void tb_push_e(duk_context *ctx);
+/* Math with min, max and floor only (mod_math.c): Duktape's Math built-in is configured out. */
+void tb_push_math(duk_context *ctx);
 void tb_push_boot(duk_context *ctx);
 void tb_push_dgram(duk_context *ctx);
 void tb_push_net(duk_context *ctx);

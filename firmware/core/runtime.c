@@ -152,6 +152,8 @@ static duk_ret_t setup_globals(duk_context *ctx, void *udata) {
   duk_put_global_string(ctx, "require");
   tb_push_e(ctx);
   duk_put_global_string(ctx, "E");
+  tb_push_math(ctx);
+  duk_put_global_string(ctx, "Math");
   duk_push_c_function(ctx, tb_native_atob, 1);
   duk_put_global_string(ctx, "atob");
   duk_push_c_function(ctx, tb_native_set_timeout, 2);

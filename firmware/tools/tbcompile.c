@@ -260,9 +260,13 @@ static duk_ret_t native_print(duk_context *ctx) {
 	return 0;
 }
 
+void tb_push_math(duk_context *ctx); /* firmware/core/mod_math.c: the chip's Math */
+
 static int cmd_eval(int argc, char **argv) {
 	heap_stats st;
 	duk_context *ctx = new_heap(&st);
+	tb_push_math(ctx);
+	duk_put_global_string(ctx, "Math");
 	duk_push_c_function(ctx, native_print, DUK_VARARGS);
 	duk_put_global_string(ctx, "print");
 	int rc = 0;

@@ -2,6 +2,7 @@
 // flash with the STM32F407's sector map, fake UDP/TCP that the self-tests drive by hand, Boot, E
 // and a virtual clock for timers. Whatever a bundle calls that Duktape lacks fails here, not on a board.
 var __now = 0;
+var __seed = 2463534242;
 var __timers = [];
 function setTimeout(fn, ms) {
   var t = { fn: fn, at: __now + (ms || 0), cancelled: false };
@@ -189,7 +190,8 @@ var __Boot = {
   buttonAtReset: function () { return __boot.button; },
   led: function () {},
   millis: function () { return __now; },
-  random32: function () { return (Math.random() * 4294967296) >>> 0; },
+  // xorshift32: the chip's Duktape has no Math.random (only the runtime's Math.min/max/floor)
+  random32: function () { __seed ^= __seed << 13; __seed ^= __seed >>> 17; __seed ^= __seed << 5; return __seed >>> 0; },
   board: function () { return __board; },
   log: function (s) { __boot.log.push(s); },
   asset: function (name) { return E.toUint8Array("<!doctype html><title>" + name + "</title>"); },
