@@ -65,7 +65,7 @@ function parse(argv: string[]): { args: string[]; opts: Opts } {
     else if (a.startsWith("--")) {
       const eq = a.indexOf("=");
       if (eq > 0) opts[a.slice(2, eq)] = a.slice(eq + 1);
-      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-confirm", "no-vector-check", "once", "dry-run", "icount"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith("-") && !["json", "help", "timing", "button", "no-reboot", "allow-downgrade", "no-resume", "no-confirm", "no-vector-check", "once", "dry-run", "icount"].includes(a.slice(2))) opts[a.slice(2)] = argv[++i];
       else opts[a.slice(2)] = true;
     } else args.push(a);
   }
@@ -149,7 +149,7 @@ function boards(): number {
     for (const mode of ["direct", "staged"] as const) {
       const l = loadBoard(name, mode).info;
       const r = (x?: { addr: number; size: number }) => (x ? `${hex(x.addr)} ${x.size / 1024} KiB` : "-");
-      console.log(`${name.padEnd(15)} ${mode.padEnd(7)} bootloader ${r(l.bootloader)} | app ${r(l.app)} | staging ${r(l.staging)} | scratch ${r(l.scratch)}`);
+      console.log(`${name.padEnd(15)} ${mode.padEnd(7)} bootloader ${r(l.bootloader)} | app ${r(l.app)} | staging ${r(l.staging)} | scratch ${r(l.scratch)} | record ${r(l.record)}`);
     }
   }
   return 0;

@@ -25,6 +25,8 @@ export interface HttpRequest {
   body?: Uint8Array;
   /** Bytes of the body written so far. */
   onProgress?: (sent: number, total: number) => void;
+  /** More request headers (Content-Range, If-Match ...). */
+  headers?: Record<string, string>;
 }
 
 /** Why a connection failed, in words. */
@@ -49,7 +51,7 @@ export function request(ep: Endpoint, r: HttpRequest): Promise<HttpResult> {
       if (e) reject(e);
       else resolve(v!);
     };
-    const headers: Record<string, string | number> = { Connection: "close" };
+    const headers: Record<string, string | number> = { Connection: "close", ...(r.headers || {}) };
     if (r.auth) headers.Authorization = "Basic " + Buffer.from(`${r.auth.user}:${r.auth.password}`).toString("base64");
     if (r.body) {
       headers["Content-Length"] = r.body.length;

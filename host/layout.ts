@@ -79,10 +79,11 @@ export function loadBoard(name: string, mode?: "direct" | "staged"): BoardLayout
     app: region("app", regions.app)!,
     staging: region("staging", regions.staging),
     scratch: region("scratch", regions.scratch),
+    record: region("record", regions.record),
   };
   if (!info.app) throw new LayoutError(`board ${name}: no application slot in '${m}' mode`);
-  if (m === "staged" && (!info.staging || !info.scratch)) throw new LayoutError(`board ${name}: staged mode needs staging and scratch sectors`);
-  const all = [info.bootloader, info.app, info.staging, info.scratch].filter(Boolean) as Region[];
+  if (m === "staged" && (!info.staging || !info.scratch || !info.record)) throw new LayoutError(`board ${name}: staged mode needs staging, scratch and record sectors`);
+  const all = [info.bootloader, info.app, info.staging, info.scratch, info.record].filter(Boolean) as Region[];
   for (let i = 0; i < all.length; i++)
     for (let j = i + 1; j < all.length; j++)
       if (all[i].addr < all[j].addr + all[j].size && all[j].addr < all[i].addr + all[i].size) throw new LayoutError(`board ${name}: regions overlap in '${m}' mode`);

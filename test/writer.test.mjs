@@ -31,7 +31,7 @@ for (const chunk of [1, 3, 7, 512, 1468, 65536]) {
     assert.equal(feed(w, img, chunk), null);
     assert.equal(w.finish(true), null);
     const inFlash = nor.view(slot.addr, img.length);
-    assert.deepEqual(Buffer.from(inFlash.subarray(0, header.STATUS_START)), Buffer.from(img.subarray(0, header.STATUS_START)));
+    assert.deepEqual(Buffer.from(inFlash.subarray(0, header.DEVICE_START)), Buffer.from(img.subarray(0, header.DEVICE_START)));
     assert.deepEqual(Buffer.from(inFlash.subarray(512)), Buffer.from(img.subarray(512)));
     assert.equal(programs[programs.length - 1], slot.addr + header.STATUS_VALID, "the valid mark is the last word written");
     const v = readSlot(p.flash, crc32, info.app, true);

@@ -26,6 +26,7 @@ typedef struct {
   tb_region_t app;
   tb_region_t staging;
   tb_region_t scratch;
+  tb_region_t record; /* staged mode: the boot-state log (swap progress) */
 } tb_layout_t;
 
 typedef struct {

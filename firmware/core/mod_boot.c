@@ -73,6 +73,7 @@ static duk_ret_t b_board(duk_context *ctx) {
   put_region(ctx, "app", &l->app);
   put_region(ctx, "staging", &l->staging);
   put_region(ctx, "scratch", &l->scratch);
+  put_region(ctx, "record", &l->record);
   return 1;
 }
 

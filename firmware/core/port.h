@@ -35,7 +35,7 @@ enum {
  * The port enforces the NOR rules itself (defence in depth: the core checks first and throws a
  * readable error): erase sets the whole sector holding addr to 0xFF; program writes whole 32-bit
  * words at word-aligned addresses, only into erased words; the bootloader region refuses both.
- * Each erase or program call is one "flash operation" (the host's --cut-after counts them).
+ * Each erase or program call is one "flash operation" (the host's --cut-at counts them).
  * Operations are synchronous, like the CPU stall of a single-bank STM32F4. */
 int tb_port_flash_erase(uint32_t addr);
 int tb_port_flash_program(uint32_t addr, const uint8_t *data, uint32_t length);

@@ -235,6 +235,7 @@ static void push_update_config(duk_context *ctx) {
   }
   duk_push_boolean(ctx, c->reboot_after_update);
   duk_put_prop_string(ctx, -2, "rebootAfterUpdate");
+  if (c->reboot_delay_ms) tb_put_uint(ctx, "rebootDelayMs", c->reboot_delay_ms);
   duk_push_string(ctx, tb_rt.boot_reason);
   duk_put_prop_string(ctx, -2, "bootReason");
   if (tb_rt.last_error[0]) {

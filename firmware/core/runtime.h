@@ -27,6 +27,7 @@ typedef struct {
   uint16_t http_port;
   const char *address; /* bind address of the servers; NULL: any */
   int reboot_after_update;
+  uint32_t reboot_delay_ms; /* after a good upload, before the reset (0: the bundle's default) */
   /* Tests: call a throwing JS callback once (1), or exhaust the heap once (2), after update mode starts. */
   int test_fault;
   /* JS heap bytes (0: TB_HEAP_SIZE; at most TB_ARENA_CAPACITY). */

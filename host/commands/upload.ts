@@ -11,7 +11,7 @@ import { tftpPut } from "../tftp-client";
 import { Opts, parseTarget, timeoutMs, credentials, getStatus, progressBar, bytes } from "./common";
 
 export const usage =
-  "typeboot upload <image.tbi> --to <host>[:httpPort[/tftpPort]] [--via tftp|http] [--tftp-port P] [--blksize N] [--windowsize N] [--user U --password P] [--timeout S] [--wait S] [--json]\n" +
+  "typeboot upload <image.tbi> --to <host>[:httpPort[/tftpPort]] [--via tftp|http] [--tftp-port P] [--blksize N] [--windowsize N] [--user U --password P] [--timeout S] [--wait S] [--allow-downgrade] [--no-resume] [--json]\n" +
   "       typeboot upload <image.tbi> --to HOST HOST ... | --to-file hosts.txt [--parallel K] [--retries N] [same options]" +
   "\n\n" +
   [
@@ -25,6 +25,14 @@ export const usage =
     "Each board's old version is read from GET /api/status first. Ends with a table (board, old, new, time, result),",
     "or with --json an array of { board, ok, oldVersion, newVersion, seconds, attempts, error }.",
     "Exit code: 0 if every board was updated, 1 if any failed, 2 for a usage mistake.",
+    "",
+    "  --allow-downgrade  install an image older than the board's confirmed one (the board refuses it otherwise:",
+    "                     DOWNGRADE). Sent as the TFTP file name suffix '?allow-downgrade' (NAME?allow-downgrade)",
+    "                     or the HTTP query PUT /api/firmware?allow-downgrade.",
+    "Resume: an upload cut by a reset, a power cut or a lost connection continues where it stopped. By HTTP the",
+    "  board's status says how far it holds this image verified (resume.offset, resume.etag); upload sends only the",
+    "  rest, with Content-Range and If-Match (--no-resume sends it all). By TFTP the whole image is sent again and",
+    "  the board skips the sectors it already verified (it neither erases nor programs them again).",
   ].join("\n");
 export const help = "Upload a packed image: by TFTP (default; blksize 1468, windowsize 4, falls back to plain RFC 1350) or HTTP PUT /api/firmware with login (--user/--password or TYPEBOOT_USER/TYPEBOOT_PASSWORD); then print the version the board reports.";
 
@@ -55,6 +63,8 @@ interface Settings {
   ms: number;
   waitMs: number;
   auth?: { user: string; password: string };
+  allowDowngrade: boolean;
+  resume: boolean;
 }
 
 interface Outcome {
@@ -75,20 +85,31 @@ async function uploadTo(b: Endpoint & { tftpPort: number }, name: string, data: 
   if (st.via === "tftp") {
     try {
       const r = await tftpPut({
-        host: ep.host, port: b.tftpPort, name, data, blksize: st.blksize, windowsize: st.windowsize,
+        host: ep.host, port: b.tftpPort, name: st.allowDowngrade ? name + "?allow-downgrade" : name, data, blksize: st.blksize, windowsize: st.windowsize,
         timeout: Math.max(1, Math.min(255, Math.round(ms / 5000))), onProgress,
       });
       detail = { blksize: r.blksize, windowsize: r.windowsize, options: r.options, retransmits: r.retransmits };
     } catch (e) {
       // A TFTP error packet about the image is a refusal; "busy" (another upload) is worth another try.
-      if (e instanceof OperationError && / refused the upload: (?!busy)/.test(e.message)) throw new RefusedError(e.message);
+      if (e instanceof OperationError && / refused the upload: (?!busy)/.test(e.message)) throw new RefusedError(e.message + downgradeHint(e.message));
       throw e;
     }
   } else {
-    const r = await request(ep, { method: "PUT", path: "/api/firmware", body: data, auth: st.auth, timeoutMs: ms, onProgress });
+    // Resume: the board holds the start of this very image (same header CRC), verified up to offset.
+    let from = 0;
+    if (st.resume) {
+      const s = await getStatus(ep, Math.min(ms, 5000)).catch(() => null);
+      const r = s && s.resume;
+      if (r && r.total === data.length && r.offset > 0 && r.offset < data.length && parseInt(r.etag, 16) === Buffer.from(data).readUInt32LE(0x3c)) from = r.offset;
+    }
+    const path = "/api/firmware" + (st.allowDowngrade ? "?allow-downgrade" : "");
+    const headers = from ? { "Content-Range": `bytes ${from}-${data.length - 1}/${data.length}`, "If-Match": `"${Buffer.from(data).readUInt32LE(0x3c).toString(16).padStart(8, "0")}"` } : undefined;
+    const prog = onProgress && ((done: number) => onProgress(from + done, data.length));
+    const r = await request(ep, { method: "PUT", path, body: from ? data.subarray(from) : data, auth: st.auth, timeoutMs: ms, onProgress: prog, headers });
+    if (from) detail = { resumedAt: from };
     if (r.status === 401) throw new RefusedError(`${ep.host}:${ep.port}: wrong user name or password (HTTP 401)`);
     if (r.status !== 200 || !r.json || r.json.ok !== true) {
-      const msg = `${ep.host}:${ep.port} refused the upload: ${httpError(r)}`;
+      const msg = `${ep.host}:${ep.port} refused the upload: ${httpError(r)}${downgradeHint(r.body)}`;
       // 4xx is about the image or the request (409 is a busy board: another try may do).
       throw r.status >= 400 && r.status < 500 && r.status !== 409 && r.status !== 408 && r.status !== 429 ? new RefusedError(msg) : new OperationError(msg);
     }
@@ -130,6 +151,11 @@ async function uploadTo(b: Endpoint & { tftpPort: number }, name: string, data: 
   return { seconds, detail, boardVersion, running, note };
 }
 
+/** The board refused an older image: say how to force it. */
+function downgradeHint(text: string): string {
+  return /DOWNGRADE|older than the confirmed/.test(text) ? "\n  the board runs a newer confirmed image; add --allow-downgrade to install this older one anyway" : "";
+}
+
 function settings(o: Opts): Settings {
   const via = o.via === undefined ? "tftp" : String(o.via);
   if (via !== "tftp" && via !== "http") throw new UsageError(`--via must be tftp or http, not '${via}'`);
@@ -140,6 +166,8 @@ function settings(o: Opts): Settings {
     ms: timeoutMs(o),
     waitMs: intOpt(o, "wait", 15, 0, 3600) * 1000,
     auth: via === "http" ? credentials(o) : undefined,
+    allowDowngrade: !!o["allow-downgrade"],
+    resume: !o["no-resume"],
   };
 }
 
@@ -190,7 +218,7 @@ export async function run(args: string[], o: Opts): Promise<number> {
     console.log(JSON.stringify({ ok: true, file, bytes: data.length, image: version, via: st.via, seconds: r.seconds, ...r.detail, boardVersion: r.boardVersion, running: r.running, note: r.note || null }));
   } else {
     const d = r.detail;
-    const how = st.via === "tftp" ? `TFTP, blksize ${d.blksize}, window ${d.windowsize}${d.options ? "" : " (server without options)"}` : "HTTP";
+    const how = st.via === "tftp" ? `TFTP, blksize ${d.blksize}, window ${d.windowsize}${d.options ? "" : " (server without options)"}` : d.resumedAt ? `HTTP, resumed at byte ${d.resumedAt}` : "HTTP";
     console.log(`${file}: ${bytes(data.length)} sent to ${b.host} in ${r.seconds.toFixed(1)} s (${how})`);
     if (r.running) console.log(`board runs ${r.running}`);
     else if (r.boardVersion) console.log(`board reports version ${r.boardVersion}`);

@@ -3,6 +3,7 @@
  * The README's decision table is this function, row by row; test/boot-policy.test.mjs checks each row.
  */
 import type { SlotView } from "./slots";
+import { MAX_ATTEMPT_WORDS } from "../image/header";
 
 export type BootAction = "update" | "run" | "trial" | "install" | "rollback";
 
@@ -15,7 +16,7 @@ export interface BootInputs {
   app: SlotView;
   /** Staging slot (staged mode only). */
   staging: SlotView | null;
-  /** Boots a new image gets before the previous one is restored. */
+  /** Boots a new image gets before the previous one is restored (at most the 8 attempt words). */
   trialAttempts: number;
 }
 
@@ -41,7 +42,7 @@ export function decide(i: BootInputs): BootDecision {
   if (i.requested) return { action: "update", reason: "the application asked for update mode" };
   if (staged && isFreshStaged(i.staging)) return { action: "install", reason: "new image " + i.staging!.version + " staged" };
   if (app.valid && app.confirmed) return { action: "run", reason: "application " + app.version + " is confirmed" };
-  if (app.valid && app.attempts < i.trialAttempts) {
+  if (app.valid && app.attempts < Math.min(i.trialAttempts, MAX_ATTEMPT_WORDS)) {
     return { action: "trial", reason: "trial boot " + (app.attempts + 1) + " of " + i.trialAttempts + " for " + app.version };
   }
   if (staged && isPrevious(i.staging)) {

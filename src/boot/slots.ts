@@ -1,11 +1,16 @@
 /**
  * What a slot holds, read from its header and status words. Shared by the boot policy and the
  * update servers' status report.
+ *
+ * A power cut while a status word is programmed leaves it torn: neither erased nor its mark. The
+ * reading is conservative: an image is valid or confirmed only with the exact mark (a torn confirm is
+ * retried in a spare confirm word); a boot attempt, "installed" or "rejected" counts as soon as its
+ * word is not erased.
  */
 import type { FlashModule, Region } from "../platform/contract";
 import {
-  Crc32, ImageHeader, FIXED_SIZE, HEADER_SIZE, MARK_CONFIRMED, MARK_INSTALLED, MARK_REJECTED, MARK_VALID, MAX_ATTEMPT_WORDS,
-  STATUS_ATTEMPTS, STATUS_CONFIRMED, STATUS_INSTALLED, STATUS_REJECTED, STATUS_VALID, isImageError, parseHeader, u32, versionString,
+  Crc32, ImageHeader, CONFIRM_WORDS, ERASED, FIXED_SIZE, HEADER_SIZE, MARK_CONFIRMED, MARK_VALID, MAX_ATTEMPT_WORDS,
+  STATUS_ATTEMPTS, STATUS_INSTALLED, STATUS_REJECTED, STATUS_VALID, isImageError, le32, parseHeader, u32, versionString,
 } from "../image/header";
 
 export interface SlotView {
@@ -27,15 +32,16 @@ export function readSlot(flash: FlashModule, crc32: Crc32, slot: Region, checkCr
   const raw = flash.read(HEADER_SIZE, slot.addr);
   const v: SlotView = {
     valid: false, problem: "", header: null, version: "",
-    confirmed: u32(raw, STATUS_CONFIRMED) === MARK_CONFIRMED,
-    installed: u32(raw, STATUS_INSTALLED) === MARK_INSTALLED,
-    rejected: u32(raw, STATUS_REJECTED) === MARK_REJECTED,
+    confirmed: false,
+    installed: u32(raw, STATUS_INSTALLED) !== ERASED,
+    rejected: u32(raw, STATUS_REJECTED) !== ERASED,
     attempts: 0,
   };
-  while (v.attempts < MAX_ATTEMPT_WORDS && u32(raw, STATUS_ATTEMPTS + 4 * v.attempts) === 0) v.attempts++;
+  for (let i = 0; i < CONFIRM_WORDS.length; i++) if (u32(raw, CONFIRM_WORDS[i]) === MARK_CONFIRMED) v.confirmed = true;
+  for (let i = 0; i < MAX_ATTEMPT_WORDS; i++) if (u32(raw, STATUS_ATTEMPTS + 4 * i) !== ERASED) v.attempts++;
   const h = parseHeader(raw.subarray(0, FIXED_SIZE), crc32);
   if (isImageError(h)) {
-    v.problem = u32(raw, 0) === 0xffffffff ? "empty" : h.message;
+    v.problem = u32(raw, 0) === ERASED ? "empty" : h.message;
     return v;
   }
   v.header = h;
@@ -46,4 +52,16 @@ export function readSlot(flash: FlashModule, crc32: Crc32, slot: Region, checkCr
   else if (checkCrc && flash.crc32(slot.addr + h.headerSize, h.imageSize) !== h.payloadCrc) v.problem = "payload CRC mismatch";
   v.valid = !v.problem;
   return v;
+}
+
+/** Bytes of the slot an image occupies (header + payload), 0 without a readable header. */
+export function span(v: SlotView | null, slot: Region): number {
+  return v && v.header ? Math.min(slot.size, v.header.headerSize + v.header.imageSize) : 0;
+}
+
+/** Program a status word unless it is already programmed (or torn): a retry never fails on it. */
+export function markOnce(flash: FlashModule, addr: number, value: number): boolean {
+  if (u32(flash.read(4, addr), 0) !== ERASED) return false;
+  flash.write(le32(value), addr);
+  return true;
 }

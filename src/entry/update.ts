@@ -12,13 +12,15 @@ export interface UpdateConfig {
   httpPort?: number;
   address?: string;
   rebootAfterUpdate?: boolean;
+  /** After a good upload, before the reset (the last ACK / response must get out): default 1500 ms. */
+  rebootDelayMs?: number;
   bootReason?: string;
 }
 
 export function start(config?: UpdateConfig) {
   const c = config || {};
   const p = platform();
-  const svc = new UpdateService(p, { rebootAfterUpdate: c.rebootAfterUpdate !== false, rebootDelayMs: 1500 });
+  const svc = new UpdateService(p, { rebootAfterUpdate: c.rebootAfterUpdate !== false, rebootDelayMs: c.rebootDelayMs || 1500 });
   svc.bootReason = c.bootReason || "";
   const tftp = startTftp(p, svc, { port: c.tftpPort || 69, address: c.address });
   const http = startHttp(p, svc, { port: c.httpPort || 80, address: c.address });

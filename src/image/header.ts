@@ -7,10 +7,13 @@
  *   0x018 u32 board id            0x01C u32 flags            0x020 u32 CRC-32 of the payload
  *   0x024 u32 length of the TLV area at 0x040                0x028..0x03B reserved, zero
  *   0x03C u32 CRC-32 of bytes 0x000..0x03B (the header CRC)
- *   0x040..0x1BF TLV area: u16 type, u16 length, data. Readers skip types they do not know,
+ *   0x040..0x0FF TLV area: u16 type, u16 length, data. Readers skip types they do not know,
  *                so a signature can be added later without breaking old bootloaders.
- *   0x1C0..0x1FF status words, owned by the device: 0xFF in the file, programmed once each
- *                (NOR flash) to record valid, confirmed, installed, rejected and boot attempts.
+ *   0x100..0x1FF owned by the device, 0xFF in the file, never programmed from the upload:
+ *     0x100..0x1BF the upload's progress log: per slot sector k, at 0x100 + 8k, the CRC of what the
+ *                  sector holds and the same XOR 0x5A5A5A5A ^ k (a torn entry does not check)
+ *     0x1C0..0x1FF status words, programmed once each (NOR flash) to record valid, confirmed,
+ *                  installed, rejected and boot attempts; spare confirm words at 0x1F0..0x1FC.
  *
  * All fields little-endian. The load address is where the vector table sits: slot + 512, which
  * keeps it aligned for VTOR on every STM32F4.
@@ -24,6 +27,10 @@ export const HEADER_SIZE = 512;
 export const FIXED_SIZE = 64;
 export const TLV_START = 0x40;
 export const STATUS_START = 0x1c0;
+/** The device-owned part of the header (progress log + status words): the writer leaves it erased. */
+export const DEVICE_START = 0x100;
+export const PROGRESS_SALT = 0x5a5a5a5a;
+export const MAX_PROGRESS = (STATUS_START - DEVICE_START) / 8;
 
 /** Status word offsets from the slot start, and the values they are programmed to. */
 export const STATUS_VALID = 0x1c0;
@@ -32,6 +39,8 @@ export const STATUS_INSTALLED = 0x1c8;
 export const STATUS_REJECTED = 0x1cc;
 export const STATUS_ATTEMPTS = 0x1d0;
 export const MAX_ATTEMPT_WORDS = 8;
+/** Confirm words: the first, then spares used when an earlier one was torn by a power cut. */
+export const CONFIRM_WORDS = [0x1c4, 0x1f0, 0x1f4, 0x1f8, 0x1fc];
 export const MARK_VALID = 0x44494c56; // "VLID"
 export const MARK_CONFIRMED = 0x4d464e43; // "CNFM"
 export const MARK_INSTALLED = 0x54534e49; // "INST"
@@ -107,7 +116,7 @@ function err(code: string, message: string): ImageError {
  */
 export function parseHeader(b: Uint8Array, crc32: Crc32): ImageHeader | ImageError {
   if (b.length < FIXED_SIZE) return err("TRUNCATED", "image is shorter than its 64-byte header");
-  if (u32(b, 0) !== MAGIC) return err("BAD_MAGIC", "not a TypeBoot image (bad magic; pack it with 'typeboot pack')");
+  if (u32(b, 0) !== MAGIC) return err("BAD_MAGIC", "not a TypeBoot image (bad magic)");
   if (crc32(b.subarray(0, 0x3c)) !== u32(b, 0x3c)) return err("BAD_HEADER_CRC", "image header is corrupt (header CRC mismatch)");
   const h: ImageHeader = {
     headerVersion: u16(b, 4),
@@ -123,9 +132,9 @@ export function parseHeader(b: Uint8Array, crc32: Crc32): ImageHeader | ImageErr
     payloadCrc: u32(b, 32),
     tlvLength: u32(b, 36),
   };
-  if (h.headerVersion !== HEADER_VERSION) return err("BAD_HEADER_VERSION", "image header version " + h.headerVersion + " is not supported (this bootloader reads version " + HEADER_VERSION + ")");
-  if (h.headerSize !== HEADER_SIZE || h.tlvLength > STATUS_START - TLV_START) {
-    return err("BAD_HEADER_SIZE", "image header of " + h.headerSize + " bytes with " + h.tlvLength + " bytes of TLVs is not supported");
+  if (h.headerVersion !== HEADER_VERSION) return err("BAD_HEADER_VERSION", "header version " + h.headerVersion + " not supported");
+  if (h.headerSize !== HEADER_SIZE || h.tlvLength > DEVICE_START - TLV_START) {
+    return err("BAD_HEADER_SIZE", "header size " + h.headerSize + ", TLVs " + h.tlvLength + ": not supported");
   }
   return h;
 }
@@ -141,9 +150,9 @@ export function isImageError(x: ImageHeader | ImageError): x is ImageError {
 export function checkForBoard(h: ImageHeader, board: BoardInfo, target: Region): ImageError | null {
   if (h.boardId !== board.id) return err("WRONG_BOARD", "image is for board id " + h.boardId + ", this is " + board.name + " (id " + board.id + ")");
   const load = board.app.addr + board.headerSize;
-  if (h.loadAddress !== load) return err("BAD_LOAD_ADDRESS", "image load address " + hex(h.loadAddress) + " is not this board's application address " + hex(load));
+  if (h.loadAddress !== load) return err("BAD_LOAD_ADDRESS", "load address " + hex(h.loadAddress) + ", this board's is " + hex(load));
   const max = Math.min(target.size, board.app.size) - board.headerSize;
-  if (h.imageSize === 0 || h.imageSize > max) return err("TOO_LARGE", "image of " + h.imageSize + " bytes does not fit the " + max + "-byte application slot");
+  if (h.imageSize === 0 || h.imageSize > max) return err("TOO_LARGE", "image of " + h.imageSize + " bytes does not fit the " + max + "-byte slot");
   return null;
 }
 

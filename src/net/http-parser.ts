@@ -12,6 +12,8 @@ import { CRLF2, Headers, concat, parseHeaders } from "./multipart";
 export interface RequestHead {
   /** Method and path without the query string: "GET /api/status". */
   req: string;
+  /** The query string, "?" included ("" without). */
+  q: string;
   /** Minor version: "0" for HTTP/1.0, "1" for HTTP/1.1. */
   version: string;
   headers: Headers;
@@ -60,14 +62,14 @@ export function requestParser(E: EModule, sink: RequestSink, limit: number): (ch
         }
         const lines = E.toString(b.subarray(i, j)).split("\r\n");
         i = j + 4;
-        const m = /^([A-Z]+ \/[^ ?]*)\S* HTTP\/1\.(\d)$/.exec(lines[0]);
+        const m = /^([A-Z]+ \/[^ ?]*)(\S*) HTTP\/1\.(\d)$/.exec(lines[0]);
         const h = parseHeaders(lines);
         if (!m) return fail(400, "bad request line");
-        if (h["transfer-encoding"]) return fail(411, "chunked bodies are not supported: send a Content-Length");
+        if (h["transfer-encoding"]) return fail(411, "chunked bodies not supported");
         const cl = h["content-length"] || "0";
         if (/\D/.test(cl)) return fail(400, "bad Content-Length");
         left = +cl;
-        sink.head({ req: m[1], version: m[2], headers: h, length: left });
+        sink.head({ req: m[1], q: m[2], version: m[3], headers: h, length: left });
       }
       if (!left) {
         left = -1;

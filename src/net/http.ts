@@ -29,7 +29,7 @@ const FORM_SLACK = 8192;
 
 /** HTTP status of an update error code. */
 function statusOf(code: string): number {
-  return code === "BUSY" ? 409 : code === "TOO_LARGE" ? 413 : code === "FLASH_ERROR" ? 500 : code === "BAD_MULTIPART" ? 400 : 422;
+  return code === "BUSY" ? 409 : code === "TOO_LARGE" ? 413 : code === "FLASH_ERROR" ? 500 : code === "BAD_MULTIPART" ? 400 : code === "RESUME" ? 412 : 422;
 }
 
 /** Compare without stopping at the first difference. */
@@ -180,7 +180,14 @@ export function startHttp(p: Platform, svc: UpdateService, opts: { port: number;
       const ct = hd["content-type"] || "";
       const bd = param(ct, "boundary");
       if (form && (!/^multipart\/form-data/i.test(ct) || !bd)) return refuse(c, 400, "BAD_REQUEST", "send a multipart/form-data file");
-      const u = svc.begin("http", c.s.remoteAddress || "?", raw ? h.length : 0);
+      // Content-Range: bytes OFFSET-LAST/TOTAL with If-Match: "etag" continues an interrupted upload
+      // (a body that does not end at TOTAL fails as TRUNCATED or TOO_LONG).
+      const cr = raw && /^bytes (\d+)-\d+\/(\d+)$/.exec(hd["content-range"] || "");
+      const u = svc.begin("http", c.s.remoteAddress || "?", cr ? +cr[2] : raw ? h.length : 0, {
+        allowDowngrade: /allow-downgrade/.test(h.q),
+        offset: cr ? +cr[1] : 0,
+        etag: cr ? (hd["if-match"] || "").replace(/"/g, "") : undefined,
+      });
       if ("code" in u) return refuse(c, statusOf(u.code), u.code, u.message);
       c.up = u;
       c.er = null;

@@ -14,11 +14,11 @@
  */
 import type { Platform, TimerId, UdpSocket } from "../platform/contract";
 import type { ImageError } from "../image/header";
-import type { Upload } from "../update/service";
+import type { Upload, UploadOptions } from "../update/service";
 
 /** What the core asks of the update service (UpdateService fits). */
 export interface TftpService {
-  begin(transport: string, peer: string, expectBytes: number): Upload | ImageError;
+  begin(transport: string, peer: string, expectBytes: number, o?: UploadOptions): Upload | ImageError;
   status(): object;
 }
 
@@ -193,7 +193,8 @@ export function tftpCore(svc: TftpService, timeoutMs: number, retries: number): 
       if (live >= MAX_SESSIONS) return err(0, "busy: too many transfers");
       let up: Upload | null = null;
       if (!data) {
-        const r = svc.begin("tftp", a + ":" + p, tsize);
+        // A file name ending in "?allow-downgrade" allows an image older than the confirmed one.
+        const r = svc.begin("tftp", a + ":" + p, tsize, { allowDowngrade: /\?allow-downgrade$/i.test(name) });
         if ((r as ImageError).code) return err(imageErrorCode(r as ImageError), imageErrorText(r as ImageError));
         up = r as Upload;
       }

@@ -112,6 +112,8 @@ export interface BoardInfo {
   app: Region;
   staging?: Region;
   scratch?: Region;
+  /** Staged mode: the boot-state log (src/boot/record.ts), one sector. */
+  record?: Region;
 }
 
 /** require("Boot"): reset, jump, persistent boot-request word, board I/O. */

@@ -3,8 +3,9 @@
  * comes by; progress and the last error for the status API; the reboot into the new image.
  */
 import type { BoardInfo, Platform, Region } from "../platform/contract";
-import { ImageError, versionString } from "../image/header";
+import { FLAG_ALLOW_DOWNGRADE, ImageError, ImageHeader, compareVersions, hex, versionString } from "../image/header";
 import { ImageWriter } from "../flash/writer";
+import { resumePoint } from "../flash/progress";
 import { SlotView, readSlot } from "../boot/slots";
 
 export interface Upload {
@@ -18,6 +19,15 @@ export interface Upload {
   abort(code: string, message: string): void;
   received(): number;
   total(): number;
+}
+
+/** What a request may add to an upload: the downgrade permission, a Content-Range continuation. */
+export interface UploadOptions {
+  allowDowngrade?: boolean;
+  /** Continue an interrupted upload at this byte of the image ... */
+  offset?: number;
+  /** ... of the image whose header CRC (hex) is this. */
+  etag?: string;
 }
 
 export interface TransferStatus {
@@ -51,18 +61,24 @@ export class UpdateService {
   }
 
   /** Start an upload, or say why not (BUSY while another is running). */
-  begin(transport: string, peer: string, expectBytes: number): Upload | ImageError {
+  begin(transport: string, peer: string, expectBytes: number, o?: UploadOptions): Upload | ImageError {
     if (this.active) {
       return { code: "BUSY", message: "another upload is in progress (" + this.active.transport + " from " + this.active.peer + ")" };
     }
-    if (this.rebooting) return { code: "BUSY", message: "the board is rebooting into the new image" };
-    const writer = new ImageWriter({ flash: this.p.flash, crc32: this.p.E.CRC32 }, this.board, this.target);
-    if (expectBytes > 0) {
-      const e = writer.expect(expectBytes);
-      if (e) {
-        this._record(transport, e);
-        return e;
-      }
+    if (this.rebooting) return { code: "BUSY", message: "rebooting" };
+    const opt = o || {};
+    // The downgrade rule: not older than the confirmed image, unless the request or the image allows it.
+    const s = this.slots();
+    const floor = s.app.valid && s.app.confirmed ? s.app : null;
+    const check = function (h: ImageHeader): ImageError | null {
+      if (!floor || opt.allowDowngrade || h.flags & FLAG_ALLOW_DOWNGRADE || compareVersions(h, floor.header!) >= 0) return null;
+      return { code: "DOWNGRADE", message: versionString(h) + " is older than the confirmed " + floor.version + " (--allow-downgrade)" };
+    };
+    const writer = new ImageWriter({ flash: this.p.flash, crc32: this.p.E.CRC32 }, this.board, this.target, check);
+    const e = (expectBytes > 0 && writer.expect(expectBytes)) || (opt.etag !== undefined && writer.resumeAt(opt.offset || 0, opt.etag));
+    if (e) {
+      this._record(transport, e);
+      return e;
     }
     const t: TransferStatus = { transport: transport, peer: peer, received: 0, total: expectBytes, startedMs: this.p.boot.millis() };
     this.active = t;
@@ -143,6 +159,7 @@ export class UpdateService {
       return v && { version: v.version || null, valid: v.valid, confirmed: v.confirmed, attempts: v.attempts, problem: v.problem || null };
     };
     const a = this.active, b = this.p.boot;
+    const r = a ? null : resumePoint(this.p.flash, this.p.E.CRC32, this.target);
     return {
       state: this.rebooting ? "rebooting" : a ? "receiving" : "update-mode",
       board: this.board.name,
@@ -158,6 +175,9 @@ export class UpdateService {
         percent: a.total ? Math.floor((a.received * 100) / a.total) : null,
         elapsedMs: this.p.boot.millis() - a.startedMs,
       },
+      // An interrupted upload the next one continues: PUT the rest with Content-Range from offset
+      // and If-Match: "etag", or send the whole image again (verified sectors are skipped).
+      resume: r && { offset: r.offset, total: r.header.headerSize + r.header.imageSize, etag: hex(r.crc).slice(2) },
       lastUpdate: this.lastUpdate,
       lastError: this.lastError,
       bootReason: this.bootReason,

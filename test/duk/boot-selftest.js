@@ -26,7 +26,7 @@ __boot.button = false;
 __board = {
   name: "stm324xg-eval", id: 1031, mode: "staged", headerSize: 512, trialAttempts: 2,
   bootloader: { addr: 0x08000000, size: 262144 }, app: { addr: 0x08040000, size: 262144 },
-  staging: { addr: 0x08080000, size: 262144 }, scratch: { addr: 0x080c0000, size: 131072 }
+  staging: { addr: 0x08080000, size: 262144 }, scratch: { addr: 0x080c0000, size: 131072 }, record: { addr: 0x080e0000, size: 131072 }
 };
 var v2 = makeImage("2.0.0", 140000, 5);
 check("a new image is staged", write(v2, __board.staging) === null);

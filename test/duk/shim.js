@@ -235,7 +235,7 @@ function makeImage(version, size, seed, boardId, load) {
 function slotEquals(addr, img) {
   var o = addr - __flash.base;
   for (var i = 0; i < img.length; i++) {
-    if (i >= 0x1c0 && i < 0x200) continue;
+    if (i >= 0x100 && i < 0x200) continue; // the device-owned part of the header
     if (__flash.bytes[o + i] !== img[i]) return false;
   }
   return true;

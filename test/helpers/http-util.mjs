@@ -69,7 +69,7 @@ export function installed(board, img) {
   const bytes = board.snapshot();
   const off = slot.addr - board.base;
   const inFlash = bytes.subarray(off, off + img.length);
-  const same = Buffer.compare(Buffer.from(inFlash.subarray(0, 0x1c0)), Buffer.from(img.subarray(0, 0x1c0))) === 0 &&
+  const same = Buffer.compare(Buffer.from(inFlash.subarray(0, 0x100)), Buffer.from(img.subarray(0, 0x100))) === 0 &&
     Buffer.compare(Buffer.from(inFlash.subarray(512)), Buffer.from(img.subarray(512))) === 0;
   const view = readSlot(board.flashOf(bytes), crc32, slot, true);
   return { same, valid: view.valid, version: view.version, problem: view.problem };

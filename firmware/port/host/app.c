@@ -1,11 +1,17 @@
 /*
  * Jump, simulated: what the example application does on a board, as host/sim.ts does it in Node.
- * It prints "APP <version> running", confirms itself (programs the confirmed word of its slot) unless
- * --no-confirm, and serves on the HTTP port:
+ * It prints "APP <version> running", confirms itself with typeboot_confirm() from
+ * firmware/include/typeboot_app.h (the header real applications use; here its flash hooks are the
+ * host port's) unless --no-confirm, and serves on the HTTP port:
  *   GET /app           {"version":..,"board":..,"confirmed":..}
  *   POST /app/update   sets the boot-request word 0x55504454 and resets into update mode
- *   POST /app/confirm  programs the confirmed word (slot + 0x1C4 = 0x4D464E43)
+ *   POST /app/confirm  typeboot_confirm()
  * A minimal HTTP/1.1 responder: one request per connection, bounded buffers, every wait timed.
+ *
+ * --until-app (the power-cut campaign, scripts/faults.mjs): an application that confirmed itself
+ * (now or before) prints "SIM EXIT flash-ops N erases E bytes B flash-ms T" (what the flash did since
+ * the process started, T at datasheet typical times) and ends the process with exit code 0; one that is
+ * not confirmed stands for an application that crashes at start-up: it resets at once.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -16,9 +22,23 @@
 #include "host.h"
 #include "port.h"
 
-#define STATUS_CONFIRMED 0x1C4u
-#define MARK_CONFIRMED 0x4D464E43u
-#define REQUEST_UPDATE 0x55504454u
+static uint32_t app_slot;
+static const tb_board_t *app_board;
+static uint32_t host_read32(uint32_t addr) {
+  const uint8_t *p = tb_port_flash_memory() + (addr - app_board->flash_base);
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static int host_program32(uint32_t addr, uint32_t v) {
+  uint8_t w[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+  return tb_port_flash_program(addr, w, 4);
+}
+#define TYPEBOOT_SLOT_ADDR app_slot
+#define TYPEBOOT_READ32(addr) host_read32(addr)
+#define TYPEBOOT_PROGRAM32(addr, v) host_program32((addr), (v))
+#define TYPEBOOT_SET_REQUEST(v) tb_port_request_set(v)
+#define TYPEBOOT_RESET() /* host_app_run returns: the simulated reset */
+#include "../../include/typeboot_app.h"
+
 #define MAX_CONNS 8
 #define REQ_MAX 8192
 #define CONN_TIMEOUT_MS 10000
@@ -36,13 +56,8 @@ static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] 
 
 static const uint8_t *slot_bytes(const tb_board_t *b, uint32_t slot) { return tb_port_flash_memory() + (slot - b->flash_base); }
 
-static int confirmed(const tb_board_t *b, uint32_t slot) { return rd32(slot_bytes(b, slot) + STATUS_CONFIRMED) == MARK_CONFIRMED; }
-
-static void confirm(const tb_board_t *b, uint32_t slot) {
-  if (confirmed(b, slot)) return;
-  uint8_t w[4] = {(uint8_t)MARK_CONFIRMED, (uint8_t)(MARK_CONFIRMED >> 8), (uint8_t)(MARK_CONFIRMED >> 16), (uint8_t)(MARK_CONFIRMED >> 24)};
-  int r = tb_port_flash_program(slot + STATUS_CONFIRMED, w, 4);
-  if (r) host_log("app: cannot confirm the image (error %d)", r);
+static void confirm(void) {
+  if (typeboot_confirm()) host_log("app: cannot confirm the image");
 }
 
 static void version_of(const tb_board_t *b, uint32_t slot, char *out, size_t cap) {
@@ -91,17 +106,17 @@ static int handle(conn_t *c, const tb_board_t *b, uint32_t slot, const char *ver
   }
   char body[256];
   if (!strcmp(method, "GET") && !strcmp(path, "/app")) {
-    snprintf(body, sizeof body, "{\"version\":\"%s\",\"board\":\"%s\",\"confirmed\":%s}\n", version, b->name, confirmed(b, slot) ? "true" : "false");
+    snprintf(body, sizeof body, "{\"version\":\"%s\",\"board\":\"%s\",\"confirmed\":%s}\n", version, b->name, typeboot_is_confirmed() ? "true" : "false");
     reply(c, 200, body);
     return 0;
   }
   if (!strcmp(method, "POST") && !strcmp(path, "/app/update")) {
-    tb_port_request_set(REQUEST_UPDATE);
+    typeboot_request_update();
     reply(c, 200, "{\"ok\":true,\"message\":\"rebooting into update mode\"}\n");
     return 1;
   }
   if (!strcmp(method, "POST") && !strcmp(path, "/app/confirm")) {
-    confirm(b, slot);
+    confirm();
     reply(c, 200, "{\"ok\":true}\n");
     return 0;
   }
@@ -122,7 +137,19 @@ void host_app_run(const host_opts_t *o, const tb_board_t *b, uint32_t slot) {
   char version[48];
   version_of(b, slot, version, sizeof version);
   host_log("APP %s running", version);
-  if (!o->no_confirm) confirm(b, slot);
+  app_slot = slot;
+  app_board = b;
+  if (!o->no_confirm) confirm();
+  if (o->until_app) {
+    if (!typeboot_is_confirmed()) {
+      host_log("app: not confirmed: crashes at start-up (reset)");
+      return;
+    }
+    char report[120];
+    host_flash_report(report, sizeof report);
+    host_log("SIM EXIT flash-ops %s", report);
+    exit(0);
+  }
   int listener = -1;
   for (int tries = 0; listener < 0 && tries < 50; tries++) {
     listener = tb_port_tcp_listen((uint16_t)o->http_port, o->address);

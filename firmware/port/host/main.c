@@ -3,7 +3,8 @@
  *
  *   typeboot-sim --board NAME --flash FILE [--state FILE] [--mode direct|staged]
  *                [--tftp-port P] [--http-port P] [--address A] [--user U --password P]
- *                [--timing] [--button] [--cut-after N] [--no-reboot] [--no-confirm]
+ *                [--timing] [--button] [--cut-at N [--cut-mode before|after|torn] [--cut-seed S]]
+ *                [--cut-after N] [--no-reboot] [--reboot-delay MS] [--no-confirm] [--until-app]
  *                [--heap BYTES] [--boot-js FILE] [--update-js FILE]
  *   typeboot-sim --compile IN.js OUT.tbbc     precompile a bundle with this build's Duktape configuration
  *
@@ -42,7 +43,8 @@ static void usage(FILE *f) {
   fprintf(f,
           "usage: typeboot-sim --board NAME --flash FILE [--state FILE] [--mode direct|staged]\n"
           "                    [--tftp-port P] [--http-port P] [--address A] [--user U --password P]\n"
-          "                    [--timing] [--button] [--cut-after N] [--no-reboot] [--no-confirm]\n"
+          "                    [--timing] [--button] [--cut-at N [--cut-mode before|after|torn] [--cut-seed S]]\n"
+          "                    [--cut-after N] [--no-reboot] [--reboot-delay MS] [--no-confirm] [--until-app]\n"
           "                    [--heap BYTES] [--boot-js FILE] [--update-js FILE]\n"
           "       typeboot-sim --compile IN.js OUT.tbbc\n"
           "boards:");
@@ -151,8 +153,23 @@ int main(int argc, char **argv) {
     } else if (!strcmp(a, "--http-port")) {
       o.http_port = (unsigned)number(a, v, 65535);
       i++;
-    } else if (!strcmp(a, "--cut-after")) {
-      o.cut_after = (long)number(a, v, 0x7FFFFFFF);
+    } else if (!strcmp(a, "--cut-after") || !strcmp(a, "--cut-at")) {
+      o.cut_at = (long)number(a, v, 0x7FFFFFFF);
+      i++;
+    } else if (!strcmp(a, "--reboot-delay")) {
+      o.reboot_delay_ms = (uint32_t)number(a, v, 60000);
+      i++;
+    } else if (!strcmp(a, "--cut-seed")) {
+      o.cut_seed = (uint32_t)number(a, v, 0xFFFFFFFFul);
+      i++;
+    } else if (!strcmp(a, "--cut-mode")) {
+      if (v && !strcmp(v, "before")) o.cut_mode = HOST_CUT_BEFORE;
+      else if (v && !strcmp(v, "after")) o.cut_mode = HOST_CUT_AFTER;
+      else if (v && !strcmp(v, "torn")) o.cut_mode = HOST_CUT_TORN;
+      else {
+        fprintf(stderr, "typeboot-sim: --cut-mode is before, after or torn\n");
+        return 2;
+      }
       i++;
     } else if (!strcmp(a, "--heap")) {
       o.heap = (uint32_t)number(a, v, TB_ARENA_CAPACITY);
@@ -161,6 +178,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--button")) o.button = 1;
     else if (!strcmp(a, "--no-reboot")) o.no_reboot = 1;
     else if (!strcmp(a, "--no-confirm")) o.no_confirm = 1;
+    else if (!strcmp(a, "--until-app")) o.until_app = 1;
     else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
       return 0;
@@ -223,6 +241,7 @@ int main(int argc, char **argv) {
   cfg.http_port = (uint16_t)o.http_port;
   cfg.address = o.address;
   cfg.reboot_after_update = !o.no_reboot;
+  cfg.reboot_delay_ms = o.reboot_delay_ms;
   cfg.heap_size = o.heap;
   const char *e = getenv("TYPEBOOT_TEST_THROW");
   if (e && *e && strcmp(e, "0")) cfg.test_fault = 1;
@@ -231,7 +250,7 @@ int main(int argc, char **argv) {
   e = getenv("TYPEBOOT_HEAP_LOG");
   if (e && *e) cfg.heap_log_ms = (uint32_t)strtoul(e, NULL, 10);
 
-  if (host_flash_open(b, o.flash, o.timing, o.cut_after) < 0) return 2;
+  if (host_flash_open(b, o.flash, o.timing, o.cut_at, o.cut_mode, o.cut_seed) < 0) return 2;
   host_state_open(o.state);
   signal(SIGPIPE, SIG_IGN);
   host_log("typeboot-sim: %s (%s mode), flash %s, TFTP %s:%u, HTTP %s:%u, JS heap %lu bytes", b->name, mode ? "staged" : "direct", o.flash,
