@@ -70,7 +70,7 @@ export function buildExample(name, version = APP_VERSION) {
     "-ffunction-sections", "-fdata-sections", "-nostartfiles", "--specs=nano.specs", "-Wl,--gc-sections", "-Wl,--nmagic",
     `-Wl,-T,${path.join(out, "link.ld")}`, `-Wl,-Map,${path.join(out, "blinky.map")}`,
     `-DAPP_VERSION="${version}"`, `-DTB_BOARD_HEADER="${name}.h"`, `-DTB_BOARD=tb_board_${id}`,
-    "-Iexamples/blinky", `-Ifirmware/port/${board.port}`, "-Ifirmware/core", "-Ibuild/boards", `-I${out}`,
+    "-Iexamples/blinky", "-Ifirmware/include", `-Ifirmware/port/${board.port}`, "-Ifirmware/core", "-Ibuild/boards", `-I${out}`,
     ...src, "-o", elf,
   ]);
   const bin = path.join(out, "blinky.bin");

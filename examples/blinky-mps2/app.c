@@ -11,6 +11,21 @@
  */
 #include <stdint.h>
 
+/* The confirm call of firmware/include/typeboot_app.h, with this board's slot and its flash: RAM
+ * with the NOR rule kept by the bootloader's emulation (a word is programmed only while erased). */
+#define TYPEBOOT_SLOT_ADDR 0x00040000u
+static inline int mps2_program32(uint32_t addr, uint32_t value) {
+  volatile uint32_t *w = (volatile uint32_t *)(uintptr_t)addr;
+  if (*w != 0xFFFFFFFFu) return -1;
+  *w = value;
+  return 0;
+}
+#define TYPEBOOT_PROGRAM32(a, v) mps2_program32((a), (v))
+#define TYPEBOOT_SET_REQUEST(v) (*(volatile uint32_t *)0x003FF004u = (v)) /* boards/qemu-mps2-an386.json */
+#define TYPEBOOT_RESET() reset()
+static void reset(void);
+#include "typeboot_app.h"
+
 #define REG(a) (*(volatile uint32_t *)(uintptr_t)(a))
 #define UART0 0x40004000u
 #define TIMER0_VALUE REG(0x40000004u)
@@ -20,7 +35,6 @@
 #define NVIC_ICPR0 REG(0xE000E280u)
 #define REQUEST_WORD REG(0x003FF004u) /* boards/qemu-mps2-an386.json "qemu.requestWord" */
 #define REQUEST_UPDATE 0x55504454u    /* "UPDT" */
-#define MARK_CONFIRMED 0x4D464E43u    /* "CNFM" at slot + 0x1C4 */
 #define HEADER_SIZE 512u
 
 extern uint32_t _estack[];
@@ -56,8 +70,7 @@ void app_start(void) {
   const volatile uint8_t *h = (const volatile uint8_t *)(uintptr_t)(SCB_VTOR - HEADER_SIZE);
   REG(UART0 + 0x10) = 16u; /* BAUDDIV */
   REG(UART0 + 8) = 1u | 2u | 8u; /* TX, RX, RX interrupt */
-  volatile uint32_t *confirmed = (volatile uint32_t *)(uintptr_t)(SCB_VTOR - HEADER_SIZE + 0x1C4u);
-  if (*confirmed == 0xFFFFFFFFu) *confirmed = MARK_CONFIRMED;
+  typeboot_confirm();
   put("APP ");
   put_u(h[0x10]);
   put(".");

@@ -46,7 +46,7 @@ export async function buildExample() {
   fs.mkdirSync(OUT, { recursive: true });
   const elf = path.join(OUT, "app.elf"), bin = path.join(OUT, "app.bin");
   run("arm-none-eabi-gcc", ["-std=c11", "-mcpu=cortex-m4", "-mthumb", "-Os", "-ffreestanding", "-nostdlib", "-Wall", "-Wextra", "-Werror",
-    "-T", path.join(HERE, "app.ld"), path.join(HERE, "app.c"), "-o", elf]);
+    "-I", path.join(ROOT, "firmware", "include"), "-T", path.join(HERE, "app.ld"), path.join(HERE, "app.c"), "-o", elf]);
   run("arm-none-eabi-objcopy", ["-O", "binary", elf, bin]);
   const require = createRequire(import.meta.url);
   const { packImage } = require(path.join(ROOT, "build", "host", "host", "image.js"));

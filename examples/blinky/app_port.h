@@ -21,6 +21,9 @@ uint32_t app_millis(void);
 uint32_t app_boot_counts(void);
 /* Refresh the watchdog the bootloader may have started (harmless when it did not). */
 void app_watchdog(void);
+/* Tell the bootloader this image works (firmware/include/typeboot_app.h): 0 once confirmed. Without
+ * it a staged update is rolled back after its trial boots. */
+int app_confirm(void);
 /* Write the boot-request word and reset: the bootloader stays in update mode. */
 __attribute__((noreturn)) void app_request_update(void);
 

@@ -2,7 +2,9 @@
  * The example application: linked at the application slot + 512 (after the image header), it
  * prints its version on the console, blinks an LED, and goes back to the bootloader's update mode
  * when asked: the console command `update` or holding the button for two seconds writes the
- * boot-request word and resets.
+ * boot-request word and resets. Once up it confirms itself (typeboot_confirm(): the bootloader then
+ * keeps this image instead of rolling back after the trial boots); a real application would do that
+ * after its own self-test, e.g. once its network is up.
  */
 #include "app_port.h"
 
@@ -39,6 +41,8 @@ int main(void) {
     app_puts(utoa10(counts, num));
     app_puts(" timer counts\n");
   }
+  app_puts(app_confirm() == 0 ? "confirmed: the bootloader keeps this image\n"
+                              : "could not confirm: the bootloader rolls back after the trial boots\n");
   app_puts("type 'update' (or hold the button for 2 s) for the bootloader's update mode\n> ");
 
   char line[16];

@@ -9,6 +9,7 @@
 #include "regs.h"
 #include "stm32_board.h"
 #include "stm32f4.h"
+#include "typeboot_app.h"
 
 const tb_stm32_board_t tb_stm32_board = TB_STM32_BOARD_INIT;
 
@@ -76,6 +77,8 @@ int app_button(void) {
 }
 
 void app_watchdog(void) { IWDG->KR = IWDG_KEY_RELOAD; }
+
+int app_confirm(void) { return typeboot_confirm(); }
 
 void app_request_update(void) {
   RCC->APB1ENR |= RCC_APB1ENR_PWREN;
