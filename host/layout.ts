@@ -75,6 +75,7 @@ export function loadBoard(name: string, mode?: "direct" | "staged"): BoardLayout
     mode: m,
     headerSize: layout.headerSize,
     trialAttempts: file.trialAttempts ?? 3,
+    verifyAtBoot: file.verifyAtBoot === "unconfirmed" ? "unconfirmed" : "always",
     bootloader: region("bootloader", b.bootloader)!,
     app: region("app", regions.app)!,
     staging: region("staging", regions.staging),

@@ -93,6 +93,13 @@ function ethInit(x) {
 `;
 }
 
+/** When the boot policy checks payload CRCs: "always" (default) or "unconfirmed" (src/boot/boot.ts). */
+function verifyAtBoot(x) {
+  const v = x.file.verifyAtBoot ?? "always";
+  if (v !== "always" && v !== "unconfirmed") fail(`board ${x.name}: "verifyAtBoot" must be "always" or "unconfirmed", not '${v}'`);
+  return v;
+}
+
 function boardHeader(x, layout) {
   const region = (r) => `{${hex(r.addr)}, ${hex(r.size)}}`;
   const mode = (l) => (l ? `{1, ${region(l.app)}, ${region(l.staging)}, ${region(l.scratch)}, ${region(l.record)}}` : "{0, {0, 0}, {0, 0}, {0, 0}, {0, 0}}");
@@ -118,6 +125,7 @@ static const tb_board_t tb_board_${x.id} = {
   ${x.chipInfo.timing?.wordProgramUs ?? 16}u, /* word program, us */
   ${x.defaultMode === 1 ? "TB_MODE_STAGED" : "TB_MODE_DIRECT"},
   ${(x.file.leds || []).length}u, /* LEDs */
+  ${verifyAtBoot(x) === "always" ? 1 : 0}u, /* verifyAtBoot: ${verifyAtBoot(x)} */
   ${x.sectors.length}u,
   tb_sectors_${x.id},
   ${region(x.boot)}, /* bootloader */

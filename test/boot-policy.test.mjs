@@ -126,3 +126,28 @@ test("executor: the bootloader region is never touched by a full install and rol
   for (let i = 0; i < 5; i++) b = again(b.p);
   assert.deepEqual(Buffer.from(b.p.nor.bytes.subarray(0, info.bootloader.size)), Buffer.from(boot));
 });
+
+test('executor: verifyAtBoot "unconfirmed" skips the payload CRC of a confirmed image only; "always" checks it', () => {
+  // A bit flipped in a confirmed application's payload after it was installed (bit rot, a stray
+  // write by the application): "always" (the STM32 boards) refuses it, "unconfirmed" (qemu-mps2-an386,
+  // no CRC unit) runs it on its marks and header CRC and says so.
+  for (const [name, action] of [["stm324xg-eval", "update"], ["qemu-mps2-an386", "run"]]) {
+    const { p, info } = board(name);
+    assert.equal(info.verifyAtBoot, name === "stm324xg-eval" ? "always" : "unconfirmed");
+    upload(p, "1.0.0");
+    const base = p.layout.flashBase ?? info.bootloader.addr;
+    p.nor.bytes[info.app.addr - base + 512 + 1000] ^= 0x10;
+    const { r } = again(p);
+    assert.equal(r.decision.action, action, name);
+    if (action === "run") assert.match(r.steps.join("\n"), /payload CRC not recomputed/);
+    else assert.match(r.decision.reason, /CRC/);
+  }
+  // An image still to be installed is always checked: a corrupted staged upload is never installed.
+  const { p, info } = board("qemu-mps2-an386", { mode: "staged" });
+  upload(p, "2.0.0");
+  const base = info.bootloader.addr;
+  p.nor.bytes[info.staging.addr - base + 512 + 1000] ^= 0x10;
+  const { r } = again(p, { mode: "staged" });
+  assert.notEqual(r.decision.action, "install");
+  assert.equal(r.decision.action, "update");
+});

@@ -41,6 +41,10 @@ typedef struct {
   uint32_t word_program_us;
   uint8_t default_mode;
   uint8_t nleds;
+  /* 1: the boot policy checks the payload CRC of every image it considers at every boot; 0: of every
+   * image it installs or trial-boots, while a confirmed image runs on its marks and header CRC
+   * (boards/<board>.json "verifyAtBoot": "always" | "unconfirmed"). */
+  uint8_t verify_every_boot;
   uint16_t nsectors;
   const tb_sector_t *sectors;
   tb_region_t bootloader;

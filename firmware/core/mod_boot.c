@@ -69,6 +69,8 @@ static duk_ret_t b_board(duk_context *ctx) {
   duk_put_prop_string(ctx, -2, "mode");
   tb_put_uint(ctx, "headerSize", b->header_size);
   tb_put_uint(ctx, "trialAttempts", b->trial_attempts);
+  duk_push_string(ctx, b->verify_every_boot ? "always" : "unconfirmed");
+  duk_put_prop_string(ctx, -2, "verifyAtBoot");
   put_region(ctx, "bootloader", &b->bootloader);
   put_region(ctx, "app", &l->app);
   put_region(ctx, "staging", &l->staging);

@@ -81,11 +81,19 @@ export function bootMain(p: Platform): BootResult {
   const requested = p.boot.getRequest() === REQUEST_UPDATE;
   if (requested) p.boot.setRequest(0);
   const button = p.boot.buttonAtReset();
+  // "unconfirmed": decide on the marks first; only a confirmed image that is to run skips the payload
+  // CRC. Any other decision (trial, install, rollback) is taken again with every CRC recomputed.
+  let full = board.verifyAtBoot !== "unconfirmed";
   for (let round = 0; round < 3; round++) {
-    const app = readSlot(flash, crc, board.app, true);
-    const staging = staged ? readSlot(flash, crc, board.staging!, true) : null;
+    const app = readSlot(flash, crc, board.app, full);
+    const staging = staged ? readSlot(flash, crc, board.staging!, full) : null;
     const d = decide({ button: button, requested: requested, mode: board.mode, app: app, staging: staging, trialAttempts: board.trialAttempts });
-    say(d.action, d.reason);
+    if (!full && !(d.action === "run" && app.confirmed) && d.action !== "update") {
+      full = true;
+      round--;
+      continue;
+    }
+    say(d.action, d.reason + (full ? "" : "; confirmed image, payload CRC not recomputed"));
     if (d.action === "run" || d.action === "trial") {
       if (d.action === "trial") {
         // The next erased attempt word (a torn one counts as an attempt and is passed over).

@@ -108,6 +108,11 @@ export interface BoardInfo {
   headerSize: number;
   /** Boots a new (unconfirmed) image gets before the previous one is restored. */
   trialAttempts: number;
+  /** When the boot policy recomputes payload CRCs over flash: "always" at every boot, or
+   * "unconfirmed": for every image it installs, rolls back to or trial-boots, while a confirmed image
+   * (its CRC was checked in flash before its valid mark, it has run and confirmed itself) boots on its
+   * header CRC and marks. Boards without a CRC unit use the latter to boot fast. */
+  verifyAtBoot: "always" | "unconfirmed";
   bootloader: Region;
   app: Region;
   staging?: Region;
