@@ -85,6 +85,7 @@ export async function qemuFigures() {
     ];
   } finally {
     child.kill("SIGKILL");
+    if (process.env.BENCH_QEMU_LOG) fs.writeFileSync(process.env.BENCH_QEMU_LOG, out); // the console, for profiling
     fs.rmSync(cfg, { force: true });
   }
 }
