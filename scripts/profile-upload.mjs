@@ -9,13 +9,12 @@
 // Needs valgrind (Debian package) and a built simulator (npm run build).
 import { spawn, execFile } from "node:child_process";
 import crypto from "node:crypto";
-import dgram from "node:dgram";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ROOT } from "./setup.mjs";
+import { freePort } from "./bench-qemu.mjs";
 
 const run = promisify(execFile);
 const arg = (name, dflt) => {
@@ -27,19 +26,6 @@ const BLKSIZE = Number(arg("blksize", 1468));
 const TOP = Number(arg("top", 25));
 const CLIENT = arg("client", "curl");
 const BOARD = "stm324xg-eval";
-
-function freePort(type) {
-  return new Promise((resolve, reject) => {
-    const s = type === "udp" ? dgram.createSocket("udp4") : net.createServer();
-    s.on("error", reject);
-    const done = () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    };
-    if (type === "udp") s.bind(0, "127.0.0.1", done);
-    else s.listen(0, "127.0.0.1", done);
-  });
-}
 
 const sim = path.join(ROOT, "build", "host-runtime", "typeboot-sim");
 if (!fs.existsSync(sim)) throw new Error("no simulator: npm run build first");
