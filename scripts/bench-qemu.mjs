@@ -22,7 +22,7 @@ const BOARD = "qemu-mps2-an386";
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);
 
-function freePort(type) {
+export function freePort(type) {
   return new Promise((resolve, reject) => {
     const s = type === "udp" ? dgram.createSocket("udp4") : net.createServer();
     s.on("error", reject);
@@ -85,6 +85,7 @@ export async function qemuFigures() {
     ];
   } finally {
     child.kill("SIGKILL");
+    if (process.env.BENCH_QEMU_LOG) fs.writeFileSync(process.env.BENCH_QEMU_LOG, out); // the console, for profiling
     fs.rmSync(cfg, { force: true });
   }
 }

@@ -154,18 +154,24 @@ static uint32_t request_size(size_t n) {
   return s < MIN_BLOCK ? MIN_BLOCK : s;
 }
 
+/* A free block of at least size bytes. Small sizes have exact-size bins: the first block of the own
+ * bin fits. Larger bins hold a size range: a few blocks of the own bin are tried (best use of the
+ * memory), then the first block of the next non-empty bin, which always fits. No long walks. */
+#define FIT_TRIES 4u
+
 static uint32_t find(uint32_t size) {
   unsigned b = bin_of(size);
-  for (;;) {
-    uint64_t m = bitmap & ~(((uint64_t)1 << b) - 1u);
-    if (!m) return NONE;
-    while (!(m & ((uint64_t)1 << b))) b++;
-    for (uint32_t off = bins[b]; off != NONE; off = L(off)->next) {
+  if (bins[b] != NONE) {
+    unsigned k = 0;
+    for (uint32_t off = bins[b]; off != NONE && k < FIT_TRIES; off = L(off)->next, k++)
       if (bsize(off) >= size) return off;
-    }
-    b++;
-    if (b >= NBINS) return NONE;
   }
+  uint64_t m = b + 1u < NBINS ? bitmap & ~(((uint64_t)1 << (b + 1u)) - 1u) : 0;
+  if (m) return bins[__builtin_ctzll(m)];
+  /* Only the own bin may still hold a fitting block, deeper in its list. */
+  for (uint32_t off = bins[b]; off != NONE; off = L(off)->next)
+    if (bsize(off) >= size) return off;
+  return NONE;
 }
 
 static void account(int32_t delta) {

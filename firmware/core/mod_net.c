@@ -122,6 +122,10 @@ void tb_push_dgram(duk_context *ctx) {
   duk_push_object(ctx);
   duk_push_c_function(ctx, d_create_socket, 1);
   duk_put_prop_string(ctx, -2, "createSocket");
+  /* u_send hands the datagram to the port, which sends it before returning (lwIP: the frame is in
+   * the driver's DMA ring; host: sendto). */
+  duk_push_true(ctx);
+  duk_put_prop_string(ctx, -2, "sendsNow");
 }
 
 /* ---- net: connections ---- */

@@ -298,7 +298,10 @@ static void end_heap(const char *phase) {
   tb_arena_stats(&s);
   tb_log("runtime: %s heap: peak %lu of %lu bytes, live high-water %lu, %lu collections", phase, (unsigned long)s.peak, (unsigned long)s.size,
          (unsigned long)tb_heap.live_peak, (unsigned long)tb_heap.gcs);
-  if (tb_rt.ctx) duk_destroy_heap(tb_rt.ctx);
+  /* Jumping to the application: the heap is abandoned with the arena (the application owns the RAM
+   * from now on; nothing outside the arena refers to it, the loop's tables were just cleared).
+   * Tearing Duktape down object by object would cost ~230 K instructions of every boot. */
+  if (tb_rt.ctx && tb_rt.exit != TB_EXIT_JUMP) duk_destroy_heap(tb_rt.ctx);
   tb_rt.ctx = NULL;
   tb_arena_reset();
 }

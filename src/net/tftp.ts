@@ -9,8 +9,9 @@
  *
  * Flash timing: DATA is pushed to the upload, the ACK goes out, and only then does the upload do
  * its deferred flash work (an erase may stall the CPU for a second or two): the "service" action
- * comes after the "send" in the list, and the binding runs it from a 0 ms timer so the ACK has
- * left before the CPU stalls.
+ * comes after the "send" in the list. The binding runs it right away when the platform's send() has
+ * put the datagram on the wire before returning (dgram.sendsNow: the native runtime), else from a
+ * 0 ms timer (Node sends on a later tick), so the ACK has left before the CPU stalls.
  */
 import type { Platform, TimerId, UdpSocket } from "../platform/contract";
 import type { ImageError } from "../image/header";
@@ -82,7 +83,7 @@ export function errorPacket(code: number, msg: string): Uint8Array {
 }
 
 export function ackPacket(n: number): Uint8Array {
-  return pkt(4, String.fromCharCode(n >> 8, n & 255));
+  return pkt(4, String.fromCharCode(n >> 8, n)); // pkt keeps the low byte of each char code
 }
 
 /** The protocol state machine: events in, actions out. */
@@ -289,6 +290,16 @@ function imageErrorText(e: ImageError): string {
   return (e.code === "BUSY" ? "busy: " : imageErrorCode(e) ? "disk full or allocation exceeded: " : "") + e.message;
 }
 
+/** A socket of the binding: the listening one (id 0) or a transfer's, with its retransmission timer
+ *  (t, none when unset). Its timer function f and flash-work function w are made once, not per packet. */
+interface TftpLink {
+  id: number;
+  u: UdpSocket;
+  t?: TimerId | 0;
+  f: () => void;
+  w: () => void;
+}
+
 /** Serve TFTP on the platform's UDP: a listening socket, and a new socket (TID) per transfer. */
 export function startTftp(
   p: Platform,
@@ -296,11 +307,21 @@ export function startTftp(
   opts: { port: number; address?: string; timeoutMs?: number; retries?: number },
 ): { close(): void } {
   const core = tftpCore(svc, opts.timeoutMs || 2000, opts.retries === undefined ? 5 : opts.retries);
-  const socks: { [id: number]: UdpSocket } = {};
-  const timers: { [id: number]: TimerId } = {};
+  const sendsNow = p.dgram.sendsNow;
+  // A short list, not an object keyed by id: Duktape turns a number key into a string at every use.
+  const links: TftpLink[] = [];
   const open = function (id: number, port: number) {
     const u = p.dgram.createSocket("udp4");
-    socks[id] = u;
+    const l: TftpLink = {
+      id: id, u: u,
+      f: function () {
+        run(core.timeout(id)); // l.t stays: clearing a timer that has run is a no-op
+      },
+      w: function () {
+        run(core.service(id));
+      },
+    };
+    links.push(l);
     u.on("message", function (m, r) {
       run(id ? core.packet(id, m, r.address, r.port) : core.request(m, r.address, r.port));
     });
@@ -310,31 +331,24 @@ export function startTftp(
     u.bind(port, opts.address);
   };
   const act = function (x: TftpAction) {
-    const id = x.s;
-    const u = socks[id];
-    if (x.k === "open") open(id, 0);
-    else if (x.k === "send") {
-      if (u) u.send(x.b!, 0, x.b!.length, x.p!, x.a!);
-    } else if (x.k === "service") {
-      // Soon, not now: the ACK must be on the wire before an erase stalls the CPU (Node sends on
-      // the next tick). Packets that slip in before are fine: the core keeps them queued.
-      p.setTimeout(function () {
-        run(core.service(id));
-      }, 0);
-    } else {
-      if (timers[id] !== undefined) p.clearTimeout(timers[id]);
-      delete timers[id];
-      if (x.ms) {
-        timers[id] = p.setTimeout(function () {
-          delete timers[id];
-          run(core.timeout(id));
-        }, x.ms);
-      } else if (x.k === "close" && u) {
+    const k = x.k;
+    let l: TftpLink | undefined;
+    for (let i = 0; i < links.length; i++) if (links[i].id === x.s) l = links[i];
+    if (k === "open") open(x.s, 0);
+    else if (!l) return;
+    else if (k === "send") l.u.send(x.b!, 0, x.b!.length, x.p!, x.a!);
+    // The ACK must be on the wire before an erase stalls the CPU. Packets that slip in before a
+    // 0 ms timer runs are fine: the core keeps them queued.
+    else if (k === "service") sendsNow ? l.w() : p.setTimeout(l.w, 0);
+    else {
+      p.clearTimeout(l.t!); // a no-op for a timer that has run (or none)
+      l.t = x.ms ? p.setTimeout(l.f, x.ms) : 0;
+      if (k === "close") {
         // A moment later: Node sends on the next tick and drops what a closed socket still holds.
         p.setTimeout(function () {
-          u.close();
+          l!.u.close();
         }, 20);
-        delete socks[id];
+        links.splice(links.indexOf(l), 1);
       }
     }
   };

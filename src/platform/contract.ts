@@ -58,6 +58,9 @@ export interface UdpSocket {
 /** require("dgram"). */
 export interface DgramModule {
   createSocket(type: "udp4"): UdpSocket;
+  /** true when send() has handed the datagram to the network before it returns (the native runtime:
+   *  lwIP and the host port); Node sends on a later tick. */
+  sendsNow?: boolean;
 }
 
 /** A TCP connection, the subset of Node's net.Socket the servers use. */
