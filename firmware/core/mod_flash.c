@@ -113,9 +113,20 @@ static duk_ret_t f_crc32(duk_context *ctx) {
   return 1;
 }
 
+/* verify(addr, data): true when flash at addr holds exactly data (the read-back check after a write:
+ * one compare instead of a CRC of flash and another of the data). */
+static duk_ret_t f_verify(duk_context *ctx) {
+  uint32_t addr = duk_to_uint32(ctx, 0);
+  duk_size_t len;
+  const uint8_t *d = (const uint8_t *)duk_require_buffer_data(ctx, 1, &len);
+  if (!in_flash(addr, (uint32_t)len)) return fail(ctx, "verify", addr, "outside flash");
+  duk_push_boolean(ctx, !memcmp(tb_port_flash_memory() + (addr - board()->flash_base), d, len));
+  return 1;
+}
+
 static const duk_function_list_entry flash_fns[] = {{"getPage", f_get_page, 1}, {"getFree", f_get_free, 0}, {"erasePage", f_erase_page, 1},
                                                     {"write", f_write, 2},       {"read", f_read, 2},        {"crc32", f_crc32, 3},
-                                                    {NULL, NULL, 0}};
+                                                    {"verify", f_verify, 2},     {NULL, NULL, 0}};
 
 void tb_push_flash(duk_context *ctx) {
   duk_push_object(ctx);
