@@ -192,7 +192,7 @@ static int emit_cb(duk_context *ctx, tb_obj_t *o) {
 int tb_rx_arm(duk_context *ctx, tb_obj_t *o, const char *peer, uint16_t port, uint16_t next, uint16_t blksize, uint16_t window, uint32_t limit) {
   if (rx.hold || (rx.id && (rx.id != o->id || rx.count))) return 0;
   push_obj(ctx, o);
-  rx.buf = (uint8_t *)duk_push_fixed_buffer(ctx, limit);
+  rx.buf = (uint8_t *)duk_push_buffer_raw(ctx, limit, DUK_BUF_FLAG_NOZERO); /* fixed, filled before it is read */
   duk_put_prop_string(ctx, -2, HID_RX);
   duk_pop(ctx);
   rx.id = o->id;
@@ -315,11 +315,7 @@ duk_ret_t tb_native_clear_timeout(duk_context *ctx) {
 
 /* Run the timers due at now that existed before this pass (a 0 ms timer set by a callback runs in
  * the next pass, after the poll: sockets are not starved). */
-static uint32_t next_timer(uint32_t limit);
-
 static void run_timers(duk_context *ctx) {
-  /* A timer due (the transfer's retransmission, say) ends the offload: its batch is delivered first. */
-  if (rx.id && !next_timer(1)) rx_stop(ctx, 0);
   uint32_t now = tb_port_millis();
   uint32_t limit = timer_seq;
   while (!tb_rt.exit) {
@@ -330,6 +326,12 @@ static void run_timers(duk_context *ctx) {
       if (best < 0 || diff(t->due, timers[best].due) < 0 || (t->due == timers[best].due && diff(t->seq, timers[best].seq) < 0)) best = (int)i;
     }
     if (best < 0) return;
+    if (rx.id) {
+      /* A timer due (the transfer's retransmission, say) ends the offload: its batch first (its
+       * handler may clear or set timers: choose again). */
+      rx_stop(ctx, 0);
+      continue;
+    }
     tb_stash_sub(ctx, "t");
     duk_get_prop_index(ctx, -1, (duk_uarridx_t)best);
     duk_remove(ctx, -2);
