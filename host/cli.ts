@@ -38,9 +38,13 @@ const COMMANDS: Record<string, { usage: string; help: string; run: (args: string
     run: sim,
   },
   build: {
-    usage: "typeboot build",
-    help: "Type-check and bundle src/ into build/bundle/{boot,update}.js for Duktape and print the sizes.",
-    run: () => spawnSync(process.execPath, [path.join(ROOT, "scripts", "build.mjs")], { stdio: "inherit" }).status ?? 1,
+    usage: "typeboot build [--board B[,B2...]]",
+    help: "Type-check and bundle src/ into build/bundle/{boot,update}.js for Duktape, build the simulator, and with --board the firmware of those boards (build/<board>/typeboot.{elf,bin,hex,map}, the example application packed); prints the sizes.",
+    run: (_args: string[], o: Opts) => {
+      const boards = o.board === undefined ? [] : str(o, "board").split(",").filter(Boolean);
+      for (const b of boards) loadBoard(b);
+      return spawnSync(process.execPath, [path.join(ROOT, "scripts", "build.mjs"), ...boards.flatMap((b) => ["--board", b])], { stdio: "inherit" }).status ?? 1;
+    },
   },
   boards: {
     usage: "typeboot boards",

@@ -93,7 +93,7 @@ export function bootMain(p: Platform): BootResult {
       round--;
       continue;
     }
-    say(d.action, d.reason + (full ? "" : "; confirmed image, payload CRC not recomputed"));
+    say(d.action, d.reason + (full || d.action !== "run" ? "" : "; confirmed image, payload CRC not recomputed"));
     if (d.action === "run" || d.action === "trial") {
       if (d.action === "trial") {
         // The next erased attempt word (a torn one counts as an attempt and is passed over).
