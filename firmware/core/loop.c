@@ -34,7 +34,7 @@ static struct {
   uint8_t nak; /* a duplicate was acknowledged again since the last progress */
   uint8_t hold; /* a batch is being delivered and the packet that ended it follows: no re-arming */
   uint32_t limit, count;
-  uint8_t *buf; /* a fixed buffer in the JS heap, kept alive as the socket's HID_RX */
+  uint8_t *buf; /* a fixed buffer in the JS heap (from the first block on), kept alive as the socket's HID_RX */
 } rx;
 
 static int32_t diff(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
@@ -190,11 +190,8 @@ static int emit_cb(duk_context *ctx, tb_obj_t *o) {
 
 
 int tb_rx_arm(duk_context *ctx, tb_obj_t *o, const char *peer, uint16_t port, uint16_t next, uint16_t blksize, uint16_t window, uint32_t limit) {
+  (void)ctx;
   if (rx.hold || (rx.id && (rx.id != o->id || rx.count))) return 0;
-  push_obj(ctx, o);
-  rx.buf = (uint8_t *)duk_push_buffer_raw(ctx, limit, DUK_BUF_FLAG_NOZERO); /* fixed, filled before it is read */
-  duk_put_prop_string(ctx, -2, HID_RX);
-  duk_pop(ctx);
   rx.id = o->id;
   snprintf(rx.peer, sizeof rx.peer, "%s", peer);
   rx.port = port;
@@ -215,7 +212,8 @@ static void rx_ack(tb_obj_t *o, uint16_t block) {
 }
 
 /* Take the datagram if it continues the batch (or repeats the block last acknowledged): 1 if taken. */
-static int rx_take(tb_obj_t *o, const uint8_t *p, int n, const char *from, uint16_t port) {
+/* placed: the payload is already where it belongs, at buf + count (udp_input received it there). */
+static int rx_take(duk_context *ctx, tb_obj_t *o, const uint8_t *p, int n, const char *from, uint16_t port, int placed) {
   if (port != rx.port || strcmp(from, rx.peer) || n != 4 + rx.bs || p[0] || p[1] != 3) return 0;
   uint16_t block = (uint16_t)(p[2] << 8 | p[3]);
   if (block == rx.acked && !rx.inwin) {
@@ -226,7 +224,15 @@ static int rx_take(tb_obj_t *o, const uint8_t *p, int n, const char *from, uint1
     return 1;
   }
   if (block != rx.next || rx.count + rx.bs > rx.limit) return 0;
-  memcpy(rx.buf + rx.count, p + 4, rx.bs);
+  if (!rx.count) {
+    /* The buffer comes with the first block, not when armed: the previous batch is gone by now. */
+    push_obj(ctx, o);
+    /* Fixed, filled before it is read; one byte more for udp_input's check of a datagram's length. */
+    rx.buf = (uint8_t *)duk_push_buffer_raw(ctx, rx.limit + 1u, DUK_BUF_FLAG_NOZERO);
+    duk_put_prop_string(ctx, -2, HID_RX);
+    duk_pop(ctx);
+  }
+  if (!placed) memcpy(rx.buf + rx.count, p + 4, rx.bs);
   rx.count += rx.bs;
   rx.next++;
   rx.nak = 0;
@@ -492,13 +498,27 @@ static void udp_input(duk_context *ctx, tb_obj_t *o) {
   for (int k = 0; k < 16 && !tb_rt.exit && tb_obj_find(id) && o->handle >= 0; k++) {
     char from[TB_ADDR_MAX];
     uint16_t port = 0;
-    int n = tb_port_udp_recv(o->handle, io_buf, TB_UDP_MAX, from, &port);
+    int n, placed = 0;
+    if (rx.id == id && rx.count && rx.bs >= 512) {
+      /* Straight into the batch, no copy: the 4-byte header lands on the last 4 bytes of the block
+       * before (kept aside and put back), and one byte more than a full block shows a longer
+       * datagram (cut there: past a 512-byte block nothing the core reads is lost). */
+      uint8_t *at = rx.buf + rx.count - 4, keep[4];
+      memcpy(keep, at, 4);
+      n = tb_port_udp_recv(o->handle, at, rx.bs + 5u, from, &port);
+      placed = n == 4 + rx.bs;
+      if (n > 0) memcpy(io_buf, at, placed ? 4u : (size_t)n);
+      memcpy(at, keep, 4);
+    } else {
+      n = tb_port_udp_recv(o->handle, io_buf, TB_UDP_MAX, from, &port);
+    }
     if (n < 0) return;
     if (rx.id == id) {
-      if (rx_take(o, io_buf, n, from, port)) {
+      if (rx_take(ctx, o, io_buf, n, from, port, placed)) {
         if (rx.count + rx.bs > rx.limit) rx_stop(ctx, 0);
         continue;
       }
+      if (placed) memcpy(io_buf + 4, rx.buf + rx.count, rx.bs); /* the whole packet for the message */
       rx_stop(ctx, 1); /* the batch first, then this packet, as a message */
       if (tb_rt.exit || !tb_obj_find(id)) return;
     }
