@@ -7,9 +7,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawn } from "node:child_process";
 import { wrq, data, parse, image, assertImageInSlot, assertOutsideSlotUnchanged } from "./helpers/tftp-util.mjs";
 import { rawPeer } from "./helpers/tftp-net.mjs";
-import { KINDS, startTarget } from "./helpers/target.mjs";
+import { KINDS, SIM, startTarget } from "./helpers/target.mjs";
 
 const BS = 1468;
 
@@ -40,9 +43,9 @@ async function upload(t, kind, img, opts = []) {
   };
 }
 
-/** Lock-step from block `from` to the end: ACK n for each block n. */
-async function lockStep(u, from) {
-  for (let n = from; n <= u.blocks; n++) {
+/** Lock-step from block `from` to `to` (the end): ACK n for each block n. */
+async function lockStep(u, from, to = u.blocks) {
+  for (let n = from; n <= to; n++) {
     u.send(n);
     assert.deepEqual(await u.next(), { op: 4, block: n }, "ACK of block " + n);
   }
@@ -67,10 +70,7 @@ both("lock-step blocks across several batches: one ACK per block, the image land
 both("a repeated block already ACKed is ACKed again once (once per gap) and dropped", async (t, kind) => {
   const img = image(60000, undefined, 12);
   const u = await upload(t, kind, img);
-  for (let n = 1; n <= 5; n++) {
-    u.send(n);
-    assert.deepEqual(await u.next(), { op: 4, block: n });
-  }
+  await lockStep(u, 1, 5);
   // Block 5 again (our ACK "was lost"): ACK 5 again; a second repeat gets nothing.
   u.send(5);
   assert.deepEqual(await u.next(), { op: 4, block: 5 });
@@ -83,10 +83,7 @@ both("a repeated block already ACKed is ACKed again once (once per gap) and drop
 both("a foreign TID in the middle of a batch gets ERROR 5; the transfer goes on", async (t, kind) => {
   const img = image(60000, undefined, 13);
   const u = await upload(t, kind, img);
-  for (let n = 1; n <= 6; n++) {
-    u.send(n);
-    assert.deepEqual(await u.next(), { op: 4, block: n });
-  }
+  await lockStep(u, 1, 6);
   const stranger = await rawPeer();
   t.after(stranger.close);
   stranger.send(data(7, img.subarray(6 * BS, 7 * BS)), u.tid);
@@ -102,10 +99,7 @@ both("an image of whole blocks ends with an empty DATA, handled by the TypeScrip
   assert.equal(img.length, 20 * BS);
   const u = await upload(t, kind, img);
   assert.equal(u.blocks, 21);
-  for (let n = 1; n <= 20; n++) {
-    u.send(n);
-    assert.deepEqual(await u.next(), { op: 4, block: n });
-  }
+  await lockStep(u, 1, 20);
   assert.equal((await u.s.status()).lastUpdate, null, "not finished before the empty block");
   u.peer.send(data(21, new Uint8Array(0)), u.tid);
   assert.deepEqual(await u.next(), { op: 4, block: 21 });
@@ -138,10 +132,7 @@ both("windowsize 4: ACKs at window ends only; a lost block is NAKed once and the
 both("a client that stops in the middle of a batch gets its last ACK again from the retransmission timer", async (t, kind) => {
   const img = image(40000, undefined, 16);
   const u = await upload(t, kind, img);
-  for (let n = 1; n <= 4; n++) {
-    u.send(n);
-    assert.deepEqual(await u.next(), { op: 4, block: n });
-  }
+  await lockStep(u, 1, 4);
   // Silence: the timer (2 s) hands the batch to TypeScript first, which counts it as progress; the
   // retransmission of ACK 4 follows within two intervals.
   assert.deepEqual(await u.next(6000), { op: 4, block: 4 });
@@ -159,10 +150,7 @@ test("native: a flash error comes out at the end of the batch that hits it (the 
   const sector = 128 * 1024;
   const bad = sector + 40 * 1024;
   const badBlock = Math.floor(bad / BS) + 1;
-  for (let n = 1; n <= badBlock - 14; n++) {
-    u.send(n);
-    assert.deepEqual(await u.next(), { op: 4, block: n });
-  }
+  await lockStep(u, 1, badBlock - 14);
   const fd = fs.openSync(u.s.flashFile, "r+");
   fs.writeSync(fd, new Uint8Array(4), 0, 4, slot.addr - u.s.base + bad);
   fs.closeSync(fd);
@@ -182,4 +170,46 @@ test("native: a flash error comes out at the end of the batch that hits it (the 
   const st = await u.s.status();
   assert.equal(st.transfer, null);
   assert.equal(u.s.slotView().valid, false, "nothing marked valid");
+});
+
+test("native: Flash.verify compares flash with data (aligned or not, a one-bit difference, outside flash); offload() checks its arguments", { timeout: 30000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "typeboot-verify-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const script = path.join(dir, "boot.js");
+  fs.writeFileSync(script, `
+    var F = require("Flash"), B = require("Boot");
+    var a = F.getFree()[0].addr;
+    F.erasePage(a);
+    var d = new Uint8Array(64);
+    for (var i = 0; i < 64; i++) d[i] = i * 7;
+    F.write(d, a);
+    var bad = new Uint8Array(d);
+    bad[50] ^= 1;
+    var r = [F.verify(a, d), F.verify(a + 4, d.subarray(4)), F.verify(a + 1, d.subarray(1, 20)), F.verify(a, d.subarray(0, 3)),
+      F.verify(a, new Uint8Array(64)), F.verify(a, bad), F.verify(a + 64, d.subarray(0, 16))];
+    var out = 0;
+    try { F.verify(0x7ffffff0, d); } catch (e) { out = 1; }
+    var s = require("dgram").createSocket("udp4"), badArgs = 0;
+    try { s.offload("127.0.0.1", 1, 1, 0, 1, 4096); } catch (e) { badArgs = 1; }
+    B.log("VERIFY " + JSON.stringify(r) + " " + out + " " + badArgs + " " + s.offload("127.0.0.1", 1, 1, 512, 1, 4096));
+  `);
+  const child = spawn(SIM, ["--board", "stm324xg-eval", "--flash", path.join(dir, "board.flash"), "--boot-js", script, "--no-reboot"], { stdio: ["ignore", "pipe", "pipe"] });
+  t.after(() => child.kill("SIGKILL"));
+  let out = "";
+  const line = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no VERIFY line:\n" + out)), 20000);
+    const on = (b) => {
+      out += b;
+      const m = /VERIFY .*/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    };
+    child.stdout.on("data", on);
+    child.stderr.on("data", on);
+  });
+  // Equal (aligned, an unaligned range, a 3-byte tail), then different: zeros, one bit, erased flash.
+  // Outside flash throws; a zero blksize is refused; an unbound socket is not armed.
+  assert.equal(line, "VERIFY [true,true,true,true,false,false,false] 1 1 false");
 });
