@@ -188,7 +188,6 @@ static int emit_cb(duk_context *ctx, tb_obj_t *o) {
 
 /* ---- TFTP receive offload (see tb_rx_arm) ---- */
 
-
 int tb_rx_arm(duk_context *ctx, tb_obj_t *o, const char *peer, uint16_t port, uint16_t next, uint16_t blksize, uint16_t window, uint32_t limit) {
   (void)ctx;
   if (rx.hold || (rx.id && (rx.id != o->id || rx.count))) return 0;
@@ -211,8 +210,8 @@ static void rx_ack(tb_obj_t *o, uint16_t block) {
   tb_port_udp_send(o->handle, a, 4, rx.peer, rx.port);
 }
 
-/* Take the datagram if it continues the batch (or repeats the block last acknowledged): 1 if taken. */
-/* placed: the payload is already where it belongs, at buf + count (udp_input received it there). */
+/* Take the datagram if it continues the batch (or repeats the block last acknowledged): 1 if taken.
+ * placed: its payload is already where it belongs, at buf + count (udp_input received it there). */
 static int rx_take(duk_context *ctx, tb_obj_t *o, const uint8_t *p, int n, const char *from, uint16_t port, int placed) {
   if (port != rx.port || strcmp(from, rx.peer) || n != 4 + rx.bs || p[0] || p[1] != 3) return 0;
   uint16_t block = (uint16_t)(p[2] << 8 | p[3]);
@@ -580,9 +579,9 @@ static void tcp_input(duk_context *ctx, tb_obj_t *o) {
 
 /* Reference counting frees most garbage at once; cycles (a closure and its prototype object, made
  * for every callback the logic creates) wait for mark-and-sweep, which Duktape runs only after many
- * allocations or when one fails. The loop collects when the heap is fuller than TB_GC_PERCENT (or see below), so
- * the peak stays below the arena's size with room to spare, and after each collection it records
- * the live bytes: their high-water mark is what the logic really needs. */
+ * allocations or when one fails. The loop collects when the heap is fuller than TB_GC_PERCENT (or
+ * higher, see below), so the peak stays below the arena's size with room to spare, and after each
+ * collection it records the live bytes: their high-water mark is what the logic really needs. */
 static void maybe_gc(duk_context *ctx, int force) {
   /* When the last collection left the live bytes close to that mark (a TFTP receive-offload buffer
    * is live while a transfer runs), the mark moves up to an eighth of the heap above them (at most
