@@ -7,7 +7,7 @@ import path from "node:path";
 import { ROOT, ensureNpm, ensureApt, CHIP_PACKAGES } from "./setup.mjs";
 
 /** Minified size budgets (bytes): what the F407's RAM allows to be loaded at once (facts.md). */
-export const BUDGETS = { "update.js": 22 * 1024, "boot.js": 8 * 1024 };
+export const BUDGETS = { "update.js": 22.5 * 1024, "boot.js": 8 * 1024 };
 
 function tsc(project) {
   const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/typescript/lib/tsc.js"), "-p", project], { cwd: ROOT, stdio: "inherit" });

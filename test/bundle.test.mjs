@@ -9,7 +9,7 @@ import * as acorn from "acorn";
 import { ROOT } from "./helpers/host.mjs";
 
 const bundle = (n) => path.join(ROOT, "build", "bundle", n);
-const BUDGET = { "update.js": 22 * 1024, "boot.js": 8 * 1024 }; // scripts/build.mjs BUDGETS
+const BUDGET = { "update.js": 22.5 * 1024, "boot.js": 8 * 1024 }; // scripts/build.mjs BUDGETS
 
 for (const name of Object.keys(BUDGET)) {
   test(`${name} parses as ECMAScript 5 and is within ${BUDGET[name]} bytes`, () => {

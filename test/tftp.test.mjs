@@ -703,3 +703,49 @@ test("binding: a new socket per transfer bound to the listening address; ACK bef
   fire();
   assert.ok(sockets.every((s) => s.closed));
 });
+
+// ---- receive offload (core.rx / core.batch): what the native runtime hands back in batches ----
+
+test("offload: rx() offers a write session only past the header and at a window boundary; batch() takes the blocks like packets", () => {
+  const { p, core, before } = setup();
+  const img = image(30000);
+  const bs = 1024;
+  const id = opened(run(core, core.request(wrq("app.tbi", [["blksize", "1024"], ["windowsize", "2"]]), A, P)));
+  assert.equal(core.rx(id), null, "nothing received yet");
+  const blk = (n) => img.subarray((n - 1) * bs, n * bs);
+  run(core, core.packet(id, data(1, blk(1)), A, P));
+  assert.equal(core.rx(id), null, "inside a window");
+  const w = run(core, core.packet(id, data(2, blk(2)), A, P));
+  assert.deepEqual(sends(w).map((x) => [x.op, x.block]), [[4, 2]]);
+  const s = core.rx(id);
+  assert.ok(s && s.blk === 2 && s.bs === bs && s.win === 2 && s.a === A && s.p === P);
+  // Blocks 3..7 taken natively, ACKed up to 6 (block 7 opens a window).
+  const b = new Uint8Array(5 * bs);
+  for (let n = 3; n <= 7; n++) b.set(blk(n), (n - 3) * bs);
+  const acts = core.batch(id, b, 7, 6);
+  assert.deepEqual(acts.map((x) => x.k), ["timer"], "no packet: the platform ACKed");
+  assert.equal(core.rx(id), null, "the batch ended inside a window");
+  // The window's second block comes through the core: ACK 8, then the offload may start again.
+  assert.deepEqual(sends(run(core, core.packet(id, data(8, blk(8)), A, P))).map((x) => [x.op, x.block]), [[4, 8]]);
+  assert.ok(core.rx(id));
+  // A retransmission repeats the last ACK the platform sent when the batch ends on a boundary.
+  core.batch(id, img.subarray(8 * bs, 10 * bs), 10, 10);
+  assert.deepEqual(sends(core.timeout(id)).map((x) => [x.op, x.block]), [[4, 10]]);
+  const last = rest(core, id, img, 11, bs);
+  assert.ok(sends(last).some((x) => x.op === 4));
+  assertImageInSlot(assert, p, img);
+  assertOutsideSlotUnchanged(assert, p, before);
+});
+
+test("offload: a batch the writer refuses ends the session with an ERROR", () => {
+  const { core } = setup();
+  const img = image(30000);
+  const id = opened(run(core, core.request(wrq("app.tbi", [["blksize", "1024"], ["tsize", String(img.length)]]), A, P)));
+  run(core, core.packet(id, data(1, img.subarray(0, 1024)), A, P));
+  // More bytes than announced: TOO_LONG from push().
+  const acts = core.batch(id, new Uint8Array(40 * 1024), 41, 41);
+  const e = only(acts);
+  assert.equal(e.op, 5);
+  assert.ok(closes(acts, id));
+  assert.equal(core.rx(id), null);
+});

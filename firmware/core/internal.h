@@ -36,6 +36,7 @@
 #define HID_ON DUK_HIDDEN_SYMBOL("on")
 #define HID_CB DUK_HIDDEN_SYMBOL("cb")
 #define HID_QUEUE DUK_HIDDEN_SYMBOL("q")
+#define HID_RX DUK_HIDDEN_SYMBOL("rx")
 
 enum { TB_EXIT_NONE = 0, TB_EXIT_ERROR = 10 };
 
@@ -144,5 +145,11 @@ duk_ret_t tb_native_clear_timeout(duk_context *ctx);
 /* Call handler ev of object id with the nargs values on top of the stack (popped). Returns 0, or -1
  * when the handler threw (recorded; the loop stops). */
 int tb_emit(duk_context *ctx, uint32_t id, const char *ev, int nargs);
+
+/* TFTP receive offload on UDP socket o (dgram offload(), loop.c): in-order full DATA blocks from the
+ * peer are gathered into a buffer of limit bytes and acknowledged at each window boundary without JS.
+ * Returns 0 when it is not armed (another socket has it, or it holds blocks, or a packet that ended
+ * it is still to be delivered). */
+int tb_rx_arm(duk_context *ctx, tb_obj_t *o, const char *peer, uint16_t port, uint16_t next, uint16_t blksize, uint16_t window, uint32_t limit);
 
 #endif

@@ -23,12 +23,27 @@ static tb_timer_t timers[TB_MAX_TIMERS];
 static uint32_t timer_serial, timer_seq;
 static uint8_t io_buf[TB_TCP_CHUNK > TB_UDP_MAX ? TB_TCP_CHUNK : TB_UDP_MAX];
 
+/* The TFTP receive offload (one at a time: see tb_rx_arm). */
+static struct {
+  uint32_t id; /* the socket's id; 0: off */
+  char peer[TB_ADDR_MAX];
+  uint16_t port;
+  uint16_t next;  /* the block expected */
+  uint16_t acked; /* the last block acknowledged */
+  uint16_t bs, win, inwin;
+  uint8_t nak; /* a duplicate was acknowledged again since the last progress */
+  uint8_t hold; /* a batch is being delivered and the packet that ended it follows: no re-arming */
+  uint32_t limit, count;
+  uint8_t *buf; /* a fixed buffer in the JS heap (from the first block on), kept alive as the socket's HID_RX */
+} rx;
+
 static int32_t diff(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
 
 void tb_loop_init(void) {
   memset(tb_objs, 0, sizeof tb_objs);
   for (unsigned i = 0; i < TB_MAX_OBJS; i++) tb_objs[i].handle = -1;
   memset(timers, 0, sizeof timers);
+  memset(&rx, 0, sizeof rx);
 }
 
 void tb_obj_close_handle(tb_obj_t *o) {
@@ -45,6 +60,7 @@ void tb_loop_close_all(void) {
     tb_objs[i].kind = K_FREE;
   }
   memset(timers, 0, sizeof timers);
+  memset(&rx, 0, sizeof rx);
 }
 
 const char *tb_err_text(int err) {
@@ -99,8 +115,11 @@ void tb_obj_register(duk_context *ctx, duk_idx_t idx, tb_obj_t *o) {
   duk_pop(ctx);
 }
 
+static void rx_off(duk_context *ctx, tb_obj_t *o);
+
 void tb_obj_release(duk_context *ctx, tb_obj_t *o) {
   unsigned slot = o->id & 0xFF;
+  rx_off(ctx, o);
   tb_obj_close_handle(o);
   o->id = 0;
   o->kind = K_FREE;
@@ -167,6 +186,99 @@ static int emit_cb(duk_context *ctx, tb_obj_t *o) {
   return call(ctx, 0, "bind/listen callback");
 }
 
+/* ---- TFTP receive offload (see tb_rx_arm) ---- */
+
+int tb_rx_arm(duk_context *ctx, tb_obj_t *o, const char *peer, uint16_t port, uint16_t next, uint16_t blksize, uint16_t window, uint32_t limit) {
+  (void)ctx;
+  if (rx.hold || (rx.id && (rx.id != o->id || rx.count))) return 0;
+  rx.id = o->id;
+  snprintf(rx.peer, sizeof rx.peer, "%s", peer);
+  rx.port = port;
+  rx.next = next;
+  rx.acked = (uint16_t)(next - 1);
+  rx.bs = blksize;
+  rx.win = window;
+  rx.inwin = 0;
+  rx.nak = 0;
+  rx.limit = limit;
+  rx.count = 0;
+  return 1;
+}
+
+static void rx_ack(tb_obj_t *o, uint16_t block) {
+  uint8_t a[4] = {0, 4, (uint8_t)(block >> 8), (uint8_t)block};
+  tb_port_udp_send(o->handle, a, 4, rx.peer, rx.port);
+}
+
+/* Take the datagram if it continues the batch (or repeats the block last acknowledged): 1 if taken.
+ * placed: its payload is already where it belongs, at buf + count (udp_input received it there). */
+static int rx_take(duk_context *ctx, tb_obj_t *o, const uint8_t *p, int n, const char *from, uint16_t port, int placed) {
+  if (port != rx.port || strcmp(from, rx.peer) || n != 4 + rx.bs || p[0] || p[1] != 3) return 0;
+  uint16_t block = (uint16_t)(p[2] << 8 | p[3]);
+  if (block == rx.acked && !rx.inwin) {
+    /* The client did not get our ACK and sent the block again: ACK it again, once per gap (as the
+     * TypeScript core does), and drop it. */
+    if (!rx.nak) rx_ack(o, block);
+    rx.nak = 1;
+    return 1;
+  }
+  if (block != rx.next || rx.count + rx.bs > rx.limit) return 0;
+  if (!rx.count) {
+    /* The buffer comes with the first block, not when armed: the previous batch is gone by now. */
+    push_obj(ctx, o);
+    /* Fixed, filled before it is read; one byte more for udp_input's check of a datagram's length. */
+    rx.buf = (uint8_t *)duk_push_buffer_raw(ctx, rx.limit + 1u, DUK_BUF_FLAG_NOZERO);
+    duk_put_prop_string(ctx, -2, HID_RX);
+    duk_pop(ctx);
+  }
+  if (!placed) memcpy(rx.buf + rx.count, p + 4, rx.bs);
+  rx.count += rx.bs;
+  rx.next++;
+  rx.nak = 0;
+  if (++rx.inwin == rx.win) {
+    rx.inwin = 0;
+    rx.acked = block;
+    rx_ack(o, block);
+  }
+  return 1;
+}
+
+/* Turn the offload of o off and forget its buffer (no event). */
+static void rx_off(duk_context *ctx, tb_obj_t *o) {
+  if (rx.id != o->id) return;
+  rx.id = 0;
+  push_obj(ctx, o);
+  if (duk_is_object(ctx, -1)) duk_del_prop_string(ctx, -1, HID_RX);
+  duk_pop(ctx);
+}
+
+/* End the offload: deliver what it gathered ("batch": bytes, last block, last block acknowledged).
+ * hold: a packet that ended it follows (the handler may not re-arm before it is delivered). */
+static void rx_stop(duk_context *ctx, int hold) {
+  tb_obj_t *o = tb_obj_find(rx.id);
+  if (!o) {
+    rx.id = 0;
+    return;
+  }
+  uint32_t id = rx.id, count = rx.count;
+  push_obj(ctx, o);
+  duk_get_prop_string(ctx, -1, HID_RX);
+  duk_swap_top(ctx, -2);
+  duk_pop(ctx);
+  rx_off(ctx, o);
+  if (!count || !duk_is_buffer(ctx, -1)) {
+    duk_pop(ctx);
+    return;
+  }
+  duk_push_buffer_object(ctx, -1, 0, count, DUK_BUFOBJ_UINT8ARRAY);
+  duk_remove(ctx, -2);
+  duk_push_uint(ctx, (uint16_t)(rx.next - 1));
+  duk_push_uint(ctx, rx.acked);
+  rx.hold = (uint8_t)hold;
+  tb_emit(ctx, id, "batch", 3);
+  rx.hold = 0;
+}
+
 /* ---- timers ---- */
 
 duk_ret_t tb_native_set_timeout(duk_context *ctx) {
@@ -219,6 +331,12 @@ static void run_timers(duk_context *ctx) {
       if (best < 0 || diff(t->due, timers[best].due) < 0 || (t->due == timers[best].due && diff(t->seq, timers[best].seq) < 0)) best = (int)i;
     }
     if (best < 0) return;
+    if (rx.id) {
+      /* A timer due (the transfer's retransmission, say) ends the offload: its batch first (its
+       * handler may clear or set timers: choose again). */
+      rx_stop(ctx, 0);
+      continue;
+    }
     tb_stash_sub(ctx, "t");
     duk_get_prop_index(ctx, -1, (duk_uarridx_t)best);
     duk_remove(ctx, -2);
@@ -379,8 +497,30 @@ static void udp_input(duk_context *ctx, tb_obj_t *o) {
   for (int k = 0; k < 16 && !tb_rt.exit && tb_obj_find(id) && o->handle >= 0; k++) {
     char from[TB_ADDR_MAX];
     uint16_t port = 0;
-    int n = tb_port_udp_recv(o->handle, io_buf, TB_UDP_MAX, from, &port);
+    int n, placed = 0;
+    if (rx.id == id && rx.count && rx.bs >= 512) {
+      /* Straight into the batch, no copy: the 4-byte header lands on the last 4 bytes of the block
+       * before (kept aside and put back), and one byte more than a full block shows a longer
+       * datagram (cut there: past a 512-byte block nothing the core reads is lost). */
+      uint8_t *at = rx.buf + rx.count - 4, keep[4];
+      memcpy(keep, at, 4);
+      n = tb_port_udp_recv(o->handle, at, rx.bs + 5u, from, &port);
+      placed = n == 4 + rx.bs;
+      if (n > 0) memcpy(io_buf, at, placed ? 4u : (size_t)n);
+      memcpy(at, keep, 4);
+    } else {
+      n = tb_port_udp_recv(o->handle, io_buf, TB_UDP_MAX, from, &port);
+    }
     if (n < 0) return;
+    if (rx.id == id) {
+      if (rx_take(ctx, o, io_buf, n, from, port, placed)) {
+        if (rx.count + rx.bs > rx.limit) rx_stop(ctx, 0);
+        continue;
+      }
+      if (placed) memcpy(io_buf + 4, rx.buf + rx.count, rx.bs); /* the whole packet for the message */
+      rx_stop(ctx, 1); /* the batch first, then this packet, as a message */
+      if (tb_rt.exit || !tb_obj_find(id)) return;
+    }
     memcpy(tb_push_u8(ctx, (uint32_t)n), io_buf, (size_t)n);
     duk_push_object(ctx);
     duk_push_string(ctx, from);
@@ -439,11 +579,17 @@ static void tcp_input(duk_context *ctx, tb_obj_t *o) {
 
 /* Reference counting frees most garbage at once; cycles (a closure and its prototype object, made
  * for every callback the logic creates) wait for mark-and-sweep, which Duktape runs only after many
- * allocations or when one fails. The loop collects when the heap is fuller than TB_GC_PERCENT, so
- * the peak stays below the arena's size with room to spare, and after each collection it records
- * the live bytes: their high-water mark is what the logic really needs. */
+ * allocations or when one fails. The loop collects when the heap is fuller than TB_GC_PERCENT (or
+ * higher, see below), so the peak stays below the arena's size with room to spare, and after each
+ * collection it records the live bytes: their high-water mark is what the logic really needs. */
 static void maybe_gc(duk_context *ctx, int force) {
-  if (!force && tb_arena_used() < tb_arena_size() / 100u * TB_GC_PERCENT) return;
+  /* When the last collection left the live bytes close to that mark (a TFTP receive-offload buffer
+   * is live while a transfer runs), the mark moves up to an eighth of the heap above them (at most
+   * seven eighths of it): collecting at every pass would free nothing and cost more than the work. */
+  uint32_t size = tb_arena_size(), at = size / 100u * TB_GC_PERCENT, up = tb_heap.live + size / 8u;
+  if (up > size / 8u * 7u) up = size / 8u * 7u;
+  if (up > at) at = up;
+  if (!force && tb_arena_used() < at) return;
   duk_gc(ctx, 0);
   tb_heap_live_update();
 }

@@ -107,8 +107,23 @@ static duk_ret_t u_send(duk_context *ctx) {
   return 0;
 }
 
+/* offload(address, port, nextBlock, blksize, windowsize, bytes): TFTP receive offload (contract.ts). */
+static duk_ret_t u_offload(duk_context *ctx) {
+  const char *peer = duk_require_string(ctx, 0);
+  uint32_t port = duk_require_uint(ctx, 1), next = duk_require_uint(ctx, 2), bs = duk_require_uint(ctx, 3);
+  uint32_t win = duk_require_uint(ctx, 4), limit = duk_require_uint(ctx, 5);
+  if (strlen(peer) >= TB_ADDR_MAX || port > 65535 || next > 65535 || !bs || bs > TB_UDP_MAX - 4 || !win || win > 64 || limit > 65536)
+    return duk_range_error(ctx, "offload: bad arguments");
+  /* Whole windows, at least one: a full batch ends at a window boundary. */
+  limit = limit / (bs * win) * (bs * win);
+  if (!limit) limit = bs * win;
+  tb_obj_t *o = tb_obj_this(ctx);
+  duk_push_boolean(ctx, o && o->handle >= 0 && tb_rx_arm(ctx, o, peer, (uint16_t)port, (uint16_t)next, (uint16_t)bs, (uint16_t)win, limit));
+  return 1;
+}
+
 static const duk_function_list_entry udp_fns[] = {
-  {"bind", u_bind, 3}, {"send", u_send, 5}, {"close", m_close, 0}, {"address", push_address, 0}, {NULL, NULL, 0}};
+  {"offload", u_offload, 6}, {"bind", u_bind, 3}, {"send", u_send, 5}, {"close", m_close, 0}, {"address", push_address, 0}, {NULL, NULL, 0}};
 
 static duk_ret_t d_create_socket(duk_context *ctx) {
   if (duk_is_string(ctx, 0) && strcmp(duk_get_string(ctx, 0), "udp4")) return duk_type_error(ctx, "only udp4 sockets");

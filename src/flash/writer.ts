@@ -9,7 +9,7 @@
  *   only the sectors the image spans. push() only queues (unless its queue is full): the transport
  *   acknowledges first and then calls service() for the erase and programming, so a client is not
  *   kept waiting by flash work, which overlaps with its next packet.
- * - Verifies every programmed run by read-back (native CRC of the flash range against the data).
+ * - Verifies every programmed run by read-back (a native compare of flash with the data, or CRCs).
  * - Never touches an address outside the target slot.
  * - Records each sector once it is written and verified (progress.ts); a repeated upload of the
  *   same image skips those sectors (compared, not erased again), HTTP may resume at an offset.
@@ -257,7 +257,7 @@ export class ImageWriter {
       const at = i ? addr + b : addr;
       if (!d.length) continue;
       if (write) f.write(d, at);
-      if (f.crc32(at, d.length) !== crc(d)) bad = true;
+      if (f.verify ? !f.verify(at, d) : f.crc32(at, d.length) !== crc(d)) bad = true;
     }
     return bad;
   }

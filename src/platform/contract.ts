@@ -33,6 +33,9 @@ export interface FlashModule {
   read(length: number, addr: number): Uint8Array;
   /** Native CRC-32 (IEEE 802.3, as zlib) of a flash range; init continues an earlier CRC. */
   crc32(addr: number, length: number, init?: number): number;
+  /** Optional (native runtime): does flash at addr hold exactly data? The writer's read-back check
+   *  (one compare); without it the writer compares CRCs. */
+  verify?(addr: number, data: Uint8Array): boolean;
 }
 
 /** Remote address of a datagram, as Node's rinfo. */
@@ -51,8 +54,24 @@ export interface UdpSocket {
   on(event: "message", fn: (msg: Uint8Array, rinfo: RemoteInfo) => void): void;
   on(event: "error", fn: (err: Error) => void): void;
   on(event: "listening", fn: () => void): void;
+  /** See offload(): blocks received and acknowledged by the platform, the last block in them, the
+   *  last block acknowledged (the same unless the batch ended inside a window). */
+  on(event: "batch", fn: (data: Uint8Array, last: number, acked: number) => void): void;
   send(buf: Uint8Array, offset: number, length: number, port: number, address: string): void;
   close(): void;
+  /**
+   * Optional (native runtime): TFTP receive offload, for a write transfer at a window boundary (the
+   * ACK of block next - 1 sent). Until it ends, each DATA from address:port that is block `next`
+   * and exactly blksize bytes long is appended to a buffer of `bytes` (rounded down to whole windows,
+   * at least one) and acknowledged by the
+   * platform at each window boundary (every `window` blocks), with no JS call; a repeat of the block
+   * last acknowledged is acknowledged again (once per gap) and dropped. Anything else ends it (another
+   * peer or opcode, a gap, a short block, the buffer full, a JS timer due, close()): the "batch" event
+   * comes first (unless nothing was gathered), then the packet that ended it as a "message"; the
+   * "batch" handler cannot re-arm before that message. Returns false when it was not armed (another
+   * socket has it, or it still holds blocks).
+   */
+  offload?(address: string, port: number, next: number, blksize: number, window: number, bytes: number): boolean;
 }
 
 /** require("dgram"). */
