@@ -9,7 +9,9 @@ import { build } from "./build.mjs";
 try {
   ensureNpm();
   ensureApt();
-  await build({ boards: ["qemu-mps2-an386"] }); // the chip build the QEMU end-to-end tests run
+  // Every chip build: both STM32 boards must build from a fresh clone (their QEMU boot test and the
+  // memory-plan test read them), and the QEMU end-to-end tests run the mps2 one.
+  await build({ boards: ["stm324xg-eval", "nucleo-f429zi", "qemu-mps2-an386"] });
 } catch (e) {
   console.error(`test: set-up failed: ${e.message}`);
   process.exit(1);
