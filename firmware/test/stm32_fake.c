@@ -7,7 +7,6 @@
 uint8_t fake_flash[FAKE_FLASH_SIZE];
 fake_model_t fake_model;
 unsigned long fake_reads, fake_writes;
-unsigned fake_passed, fake_failed;
 
 #define PAGES 64
 static struct {
@@ -62,7 +61,3 @@ void tb_fake_wr(volatile uint32_t *reg, uint32_t value) {
   memcpy((void *)reg, &cur, 4);
 }
 
-int fake_summary(void) {
-  printf("%u passed, %u failed\n", fake_passed, fake_failed);
-  return fake_failed ? 1 : 0;
-}

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "check.h"
+
 #define FAKE_FLASH_BASE 0x08000000u
 #define FAKE_FLASH_SIZE (2u * 1024u * 1024u)
 extern uint8_t fake_flash[FAKE_FLASH_SIZE];
@@ -31,19 +33,16 @@ typedef struct {
 extern fake_model_t fake_model;
 extern unsigned long fake_reads, fake_writes;
 
-/* Test bookkeeping: the `N passed, N failed` line. */
-extern unsigned fake_passed, fake_failed;
+/* Test bookkeeping (check.h): CHECK prints only failures, with where they are; check_summary()
+ * prints the `N passed, N failed` line. */
 #define CHECK(cond, ...)                  \
   do {                                    \
     if (cond) {                           \
-      fake_passed++;                      \
+      check_passed++;                     \
     } else {                              \
-      fake_failed++;                      \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-      printf(__VA_ARGS__);                \
-      printf("\n");                       \
+      printf("at %s:%d: ", __FILE__, __LINE__); \
+      check(0, __VA_ARGS__);              \
     }                                     \
   } while (0)
-int fake_summary(void);
 
 #endif

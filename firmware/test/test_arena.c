@@ -9,14 +9,7 @@
 #define TB_ARENA_CAPACITY 0
 #include "../core/arena.c"
 
-#include <stdio.h>
-
-static unsigned passed, failed;
-static void check(int ok, const char *what) {
-  printf("%s %s\n", ok ? "ok  " : "FAIL", what);
-  if (ok) passed++;
-  else failed++;
-}
+#include "check.h"
 
 static uint64_t main_mem[2048 / 8], extra_mem[8192 / 8];
 
@@ -78,6 +71,5 @@ int main(void) {
   tb_arena_reset();
   check(tb_arena_check() == 0 && tb_arena_used() == HDR, "a reset forgets the extra region until it is needed again");
 
-  printf("%u passed, %u failed\n", passed, failed);
-  return failed ? 1 : 0;
+  return check_summary();
 }

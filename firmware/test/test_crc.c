@@ -78,5 +78,5 @@ int main(void) {
   CHECK(tb_crc_hw_init() == 0, "a unit that reads 0 fails the known-answer test");
   words_in = 0;
   CHECK(tb_crc32(0, buf, 4096) == tb_crc32_sw(0, buf, 4096) && words_in == 0, "...and the table version is used");
-  return fake_summary();
+  return check_summary();
 }
