@@ -57,7 +57,7 @@ DEFS := -DTB_CHIP_BUILD -DTB_ARENA_EXTERNAL -DTB_HAVE_FINGERPRINT_H -DTYPEBOOT_O
 CFLAGS_OURS := -std=c11 $(COMMON) -Wall -Wextra -Werror -Wno-unused-parameter -MMD -MP $(DEFS) \
   -Icore -Iport/$(PORT) -I$(GEN) -I$(DUK_DIR) $(PORT_CFLAGS) $(LWIP_CFLAGS)
 CFLAGS_DUK := -std=gnu11 $(COMMON) -w -DTYPEBOOT_OWN_SPRINTF -I$(DUK_DIR)
-CFLAGS_LWIP := -std=gnu11 $(COMMON) -w $(PORT_CFLAGS) $(LWIP_CFLAGS)
+CFLAGS_LWIP := -std=gnu11 $(COMMON) -w -MMD -MP $(PORT_CFLAGS) $(LWIP_CFLAGS)
 LDFLAGS := $(CPU) -nostartfiles --specs=nano.specs -Wl,--gc-sections -Wl,-T,$(OUT)/link.ld \
   -Wl,-Map,$(OUT)/typeboot.map -Wl,--print-memory-usage
 LDLIBS := -Wl,--start-group -lc_nano -lm -lgcc -lnosys -Wl,--end-group

@@ -29,16 +29,29 @@ static int fatal_armed;
 static char orig_reason[200];
 static int fault_done;
 
-void tb_log(const char *fmt, ...) {
+/* Format into a line buffer and write it to the console, with a newline added or not (a longer text
+ * is cut at the buffer's end). */
+static void console_vprintf(int newline, const char *fmt, va_list ap) {
   char line[512];
-  va_list ap;
-  va_start(ap, fmt);
   int n = vsnprintf(line, sizeof line - 1, fmt, ap);
-  va_end(ap);
   if (n < 0) return;
   if (n > (int)sizeof line - 2) n = (int)sizeof line - 2;
-  line[n++] = '\n';
+  if (newline) line[n++] = '\n';
   tb_port_console_write(line, (size_t)n);
+}
+
+void tb_log(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  console_vprintf(1, fmt, ap);
+  va_end(ap);
+}
+
+void tb_console_printf(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  console_vprintf(0, fmt, ap);
+  va_end(ap);
 }
 
 const char *tb_runtime_last_error(void) { return tb_rt.last_error; }

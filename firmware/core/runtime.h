@@ -53,6 +53,9 @@ tb_exit_t tb_runtime_run(const tb_config_t *cfg);
  * TFTP on 69, HTTP on 80, reboot after an update (core/chip.c); the port adds credentials. */
 void tb_chip_config(tb_config_t *cfg, const tb_board_t *board);
 
+/* printf to the console for ports and the lwIP glue (no newline added; long lines are cut). */
+void tb_console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The last uncaught JS error, out-of-memory or fatal error ("" if none); survives heap restarts. */
 const char *tb_runtime_last_error(void);
 

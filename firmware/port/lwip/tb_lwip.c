@@ -7,7 +7,8 @@
  */
 #include "tb_lwip.h"
 
-#include <stdarg.h>
+#include "runtime.h" /* tb_console_printf */
+
 #include <stdio.h>
 #include <string.h>
 
@@ -62,16 +63,6 @@ static int up; /* tb_lwip_init() succeeded */
 static uint32_t link_at, fallback_at;
 static int fallback_armed;
 static uint32_t rx_frames, rx_dropped;
-
-/* lwIP's diagnostics and the glue's own lines (with their newline) on the console. */
-void tb_lwip_diag(const char *fmt, ...) {
-  char line[120];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  if (n > 0) tb_port_console_write(line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
-}
 
 u32_t sys_now(void) { return tb_port_millis(); }
 
@@ -410,11 +401,11 @@ static void on_status(struct netif *n) {
   text_of(netif_ip4_addr(n), a);
   text_of(netif_ip4_gw(n), g);
   if (!ip4_addr_isany_val(*netif_ip4_addr(n)))
-    tb_lwip_diag("net: %s address %s, gateway %s\n", dhcp_supplied_address(n) ? "DHCP" : "static", a, g);
+    tb_console_printf("net: %s address %s, gateway %s\n", dhcp_supplied_address(n) ? "DHCP" : "static", a, g);
 }
 
 static void on_link(struct netif *n) {
-  tb_lwip_diag("net: link %s\n", netif_is_link_up(n) ? "up" : "down");
+  tb_console_printf("net: link %s\n", netif_is_link_up(n) ? "up" : "down");
   if (!netif_is_link_up(n)) return;
   if (conf.dhcp) {
     /* Ask again from scratch; the static address stands in if nobody answers in time. */
@@ -430,7 +421,7 @@ int tb_lwip_init(const tb_lwip_config_t *cfg) {
   lwip_init();
   int r = conf.dev->init(conf.mac);
   if (r < 0) {
-    tb_lwip_diag("net: %s did not start (%d)\n", conf.dev->name, r);
+    tb_console_printf("net: %s did not start (%d)\n", conf.dev->name, r);
     return TB_EHW;
   }
   ip4_addr_t zero;
@@ -444,7 +435,7 @@ int tb_lwip_init(const tb_lwip_config_t *cfg) {
   up = 1;
   link_at = sys_now();
   if (conf.dev->link_poll()) netif_set_link_up(&nif);
-  else tb_lwip_diag("net: link down\n");
+  else tb_console_printf("net: link down\n");
   return TB_OK;
 }
 
@@ -485,7 +476,7 @@ static void service(void) {
     fallback_armed = 0;
     if (!dhcp_supplied_address(&nif)) {
       /* DHCP keeps asking in the background; a lease replaces this address when it comes. */
-      tb_lwip_diag("net: no DHCP answer, static address %s\n", conf.address ? conf.address : "(none)");
+      tb_console_printf("net: no DHCP answer, static address %s\n", conf.address ? conf.address : "(none)");
       set_static();
     }
   }

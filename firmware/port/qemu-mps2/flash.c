@@ -84,7 +84,7 @@ int tb_port_flash_program(uint32_t addr, const uint8_t *data, uint32_t length) {
   /* The image's valid mark ends an upload: the figure for instructions per payload byte. */
   if (length == 4 && dst[0] == MARK_VALID && slot_start(addr - STATUS_VALID)) {
     uint64_t n = (busy() - first_write_busy) * MPS2_INSTRUCTIONS_PER_TICK;
-    mps2_console_printf("mps2: upload programmed %lu bytes, %lu busy instructions from its first flash operation to the valid mark\n",
+    tb_console_printf("mps2: upload programmed %lu bytes, %lu busy instructions from its first flash operation to the valid mark\n",
                         (unsigned long)bytes_programmed, (unsigned long)n);
     measuring = 0;
   }

@@ -38,11 +38,11 @@ static void report(const char *what) {
   tb_arena_stats(&a);
   tb_lwip_memory_t m;
   tb_lwip_memory(&m);
-  mps2_console_printf("mps2: %s; high-water: JS heap %lu of %lu bytes, lwIP heap %lu of %lu + pools %lu of %lu bytes (%lu frame pbufs), C stack %lu of %lu bytes\n",
+  tb_console_printf("mps2: %s; high-water: JS heap %lu of %lu bytes, lwIP heap %lu of %lu + pools %lu of %lu bytes (%lu frame pbufs), C stack %lu of %lu bytes\n",
                       what, (unsigned long)a.peak_all, (unsigned long)a.size, (unsigned long)m.heap_max,
                       (unsigned long)m.heap_size, (unsigned long)m.pools_max, (unsigned long)m.pools_size, (unsigned long)m.pool_pbuf_max,
                       (unsigned long)stack_high_water(), (unsigned long)(uintptr_t)_stack_size);
-  mps2_console_printf("mps2: busy %lu instructions since reset (%lu asleep)\n",
+  tb_console_printf("mps2: busy %lu instructions since reset (%lu asleep)\n",
                       (unsigned long)((mps2_ticks() - mps2_idle_ticks()) * MPS2_INSTRUCTIONS_PER_TICK),
                       (unsigned long)(mps2_idle_ticks() * MPS2_INSTRUCTIONS_PER_TICK));
 }
@@ -83,7 +83,7 @@ int main(void) {
   uint32_t main_size = (uint32_t)((uintptr_t)_heap_sram_end - (uintptr_t)_heap_sram_start);
   uint32_t extra_size = (uint32_t)((uintptr_t)_ccm_end - (uintptr_t)_ccm_start);
   tb_arena_set_regions(_heap_sram_start, main_size, _ccm_start, extra_size);
-  mps2_console_printf("mps2: %s, boot %lu%s, JS heap %lu + %lu bytes\n", board->name, (unsigned long)MPS2_BACKUP->boots,
+  tb_console_printf("mps2: %s, boot %lu%s, JS heap %lu + %lu bytes\n", board->name, (unsigned long)MPS2_BACKUP->boots,
                       power_on ? " (power-on: flash formatted)" : "", (unsigned long)main_size, (unsigned long)extra_size);
 
   static tb_lwip_config_t net;
@@ -116,7 +116,7 @@ int main(void) {
   if (e.kind == TB_EXIT_RESET) report("reset");
   else {
     report("nothing runs");
-    mps2_console_printf("mps2: %s; reset in 1 s\n", tb_runtime_last_error());
+    tb_console_printf("mps2: %s; reset in 1 s\n", tb_runtime_last_error());
     tb_port_poll(NULL, 0, 1000);
   }
   mps2_system_reset();

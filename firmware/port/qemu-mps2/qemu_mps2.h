@@ -7,6 +7,7 @@
 
 #include "board.h"
 #include "netdev.h"
+#include "runtime.h" /* tb_console_printf */
 
 extern const tb_netdev_t mps2_lan9118;
 int mps2_lan9118_rx_pending(void); /* also clears the controller's RX interrupt status */
@@ -20,7 +21,6 @@ uint64_t mps2_idle_ticks(void);
 void mps2_idle(uint32_t max_ms);
 
 void mps2_console_init(void);
-void mps2_console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The configuration block (mps2.h): a value, or NULL. */
 const char *mps2_config(const char *key);

@@ -31,7 +31,7 @@ __attribute__((noreturn)) void Reset_Handler(void) {
 /* Which fault, the faulting PC from the stacked frame, then a reset. */
 __attribute__((used)) static void fault_report(uint32_t *frame, uint32_t exc) {
   mps2_console_init();
-  mps2_console_printf("\nmps2: fault (exception %lu) at pc 0x%08lx, lr 0x%08lx, CFSR 0x%08lx, BFAR 0x%08lx: reset\n", (unsigned long)exc,
+  tb_console_printf("\nmps2: fault (exception %lu) at pc 0x%08lx, lr 0x%08lx, CFSR 0x%08lx, BFAR 0x%08lx: reset\n", (unsigned long)exc,
                       (unsigned long)frame[6], (unsigned long)frame[5], (unsigned long)REG(0xE000ED28u), (unsigned long)REG(0xE000ED38u));
   mps2_system_reset();
 }

@@ -3,7 +3,6 @@
  * PRIMASK set: no handler ever runs), console (UART0), configuration block, boot-request word,
  * button and LEDs, randomness.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,15 +72,6 @@ void tb_port_console_write(const char *text, size_t length) {
   }
 }
 
-void mps2_console_printf(const char *fmt, ...) {
-  char line[200];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  if (n > 0) tb_port_console_write(line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
-}
-
 /* ---- configuration block ---- */
 
 const char *mps2_config(const char *key) {
@@ -116,7 +106,7 @@ void tb_port_led(unsigned index, int on) {
   uint32_t bit = 1u << (index & 31u);
   if (!!(leds & bit) == !!on) return;
   leds = on ? leds | bit : leds & ~bit;
-  mps2_console_printf("led %u %s\n", index, on ? "on" : "off");
+  tb_console_printf("led %u %s\n", index, on ? "on" : "off");
 }
 
 /* No RNG on the MPS2: xorshift32 seeded by the clock (QEMU's wall time unless -icount), the boot

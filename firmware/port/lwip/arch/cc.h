@@ -8,15 +8,16 @@
 #define BYTE_ORDER LITTLE_ENDIAN
 #define LWIP_TIMEVAL_PRIVATE 0
 
-/* lwIP asserts only in LWIP_DEBUG builds; a message reaches the console when it does. */
-void tb_lwip_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* lwIP asserts only in LWIP_DEBUG builds; a message reaches the console when it does, through the
+ * runtime's console printf (firmware/core/runtime.h; declared here: lwIP's sources do not see core/). */
+void tb_console_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define LWIP_PLATFORM_DIAG(x) \
   do {                        \
-    tb_lwip_diag x;           \
+    tb_console_printf x;      \
   } while (0)
-#define LWIP_PLATFORM_ASSERT(x)                                                        \
-  do {                                                                               \
-    tb_lwip_diag("lwip: assertion \"%s\" failed at %s:%d\n", x, __FILE__, __LINE__); \
+#define LWIP_PLATFORM_ASSERT(x)                                                             \
+  do {                                                                                    \
+    tb_console_printf("lwip: assertion \"%s\" failed at %s:%d\n", x, __FILE__, __LINE__); \
   } while (0)
 
 #endif
