@@ -27,6 +27,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { collectLines } from "./console-lines.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const BUILT_SIM = path.join(ROOT, "build", "host-runtime", "typeboot-sim");
@@ -100,18 +101,9 @@ function startSim(sc, dir, extra) {
   const child = spawn(SIM, args, { stdio: ["ignore", "pipe", "pipe"] });
   child.on("error", (e) => sim.lines.push(`spawn: ${e.message}`));
   const sim = { child, port: p.http, lines: [], exit: null, started: Date.now(), waiters: new Set() };
-  let buf = "";
-  const onData = (d) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      sim.lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
+  collectLines(child, sim.lines, () => {
     for (const w of sim.waiters) w();
-  };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
+  });
   sim.exited = new Promise((resolve) =>
     child.on("close", (code, signal) => {
       sim.exit = { code, signal, ms: Date.now() - sim.started };

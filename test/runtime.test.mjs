@@ -9,6 +9,7 @@ import path from "node:path";
 import { spawn, spawnSync, execFile } from "node:child_process";
 import { ROOT, packImage, fakeApp, freePort } from "./helpers/host.mjs";
 import { until as pollUntil } from "./helpers/target.mjs";
+import { collectLines } from "../scripts/console-lines.mjs";
 
 const SIM = path.join(ROOT, "build", "host-runtime", "typeboot-sim");
 const BOARD = "stm324xg-eval";
@@ -35,18 +36,7 @@ function startSim(o) {
   const child = spawn(SIM, args, { env: { ...process.env, ...(o.env || {}) }, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   const sim = { child, lines: [], exit: null, waiters: [] };
-  let buf = "";
-  const onData = (d) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      sim.lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-    sim.waiters.forEach((w) => w());
-  };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
+  collectLines(child, sim.lines, () => sim.waiters.forEach((w) => w()));
   sim.exited = new Promise((resolve) =>
     child.on("exit", (code, signal) => {
       children.delete(child);

@@ -14,6 +14,7 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT, load, freePort, noise } from "./host.mjs";
+import { collectLines } from "../../scripts/console-lines.mjs";
 
 const { createHostPlatform, crc32, flashModule } = load("host/platform.js");
 const { NorFlash } = load("host/nor-flash.js");
@@ -180,18 +181,9 @@ async function startNativeOnce(t, o, creds) {
   child.stderr.unref();
   const lines = [];
   const waiters = new Set();
-  let buf = "";
-  const onData = (d) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf("\n")) >= 0) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
+  collectLines(child, lines, () => {
     for (const w of waiters) w();
-  };
-  child.stdout.on("data", onData);
-  child.stderr.on("data", onData);
+  });
   let exit = null;
   const exited = new Promise((resolve) =>
     child.on("exit", (code, signal) => {
