@@ -213,3 +213,21 @@ test("native: Flash.verify compares flash with data (aligned or not, a one-bit d
   // Outside flash throws; a zero blksize is refused; an unbound socket is not armed.
   assert.equal(line, "VERIFY [true,true,true,true,false,false,false] 1 1 false");
 });
+
+both("bad input in the middle of a batch: a truncated packet is ignored, an oversized DATA ends the transfer with ERROR 4; nothing outside the slot changes", async (t, kind) => {
+  const img = image(80000, undefined, 17);
+  const u = await upload(t, kind, img);
+  await lockStep(u, 1, 6);
+  u.peer.send(new Uint8Array([0, 3, 0]), u.tid); // shorter than any TFTP packet
+  await u.quiet();
+  u.peer.send(data(7, new Uint8Array(BS + 10)), u.tid); // larger than the negotiated blksize
+  const e = await u.next();
+  assert.deepEqual([e.op, e.code], [5, 4]);
+  assert.match(e.msg, /larger than blksize/);
+  await u.quiet();
+  assertOutsideSlotUnchanged(assert, u.s, u.s.before);
+  const st = await u.s.status();
+  assert.equal(st.transfer, null);
+  assert.equal(st.lastUpdate, null, "never finished");
+  assert.equal(st.app.valid, false, "the partial image is not valid");
+});

@@ -54,11 +54,16 @@ export async function rawPeer() {
     next(timeoutMs = 3000) {
       if (queue.length) return Promise.resolve(queue.shift());
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error("no datagram within " + timeoutMs + " ms")), timeoutMs);
-        waiting.push((x) => {
+        const take = (x) => {
           clearTimeout(t);
           resolve(x);
-        });
+        };
+        // A wait that timed out leaves the queue: the next datagram must not go to it.
+        const t = setTimeout(() => {
+          waiting.splice(waiting.indexOf(take), 1);
+          reject(new Error("no datagram within " + timeoutMs + " ms"));
+        }, timeoutMs);
+        waiting.push(take);
       });
     },
     close: () => s.close(),
