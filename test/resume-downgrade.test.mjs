@@ -69,6 +69,14 @@ for (const kind of KINDS) {
       assert.match(r.stdout, /"code":"RESUME".*\n412$/s);
       r = await run("curl", ["-sS", "-u", "user:stm32", "-X", "PUT", "-H", `Content-Range: bytes ${SECTOR + 4096}-${a.length - 1}/${a.length}`, "-H", `If-Match: "${etagOf(a)}"`, "--data-binary", `@${file(a.subarray(SECTOR + 4096))}`, "-w", "\n%{http_code}", t.url + "/api/firmware"]);
       assert.match(r.stdout, /can resume 0x[0-9a-f]{8} at 131072.*\n412$/s);
+      // A Content-Range that is not "bytes OFFSET-LAST/TOTAL": 400 naming the header, flash untouched.
+      const before = t.snapshot();
+      for (const bad of [`bytes=${SECTOR}-${a.length - 1}/${a.length}`, `bytes ${SECTOR}-/${a.length}`, "bytes 99999999999999999999x"]) {
+        r = await run("curl", ["-sS", "-u", "user:stm32", "-X", "PUT", "-H", `Content-Range: ${bad}`, "-H", `If-Match: "${etagOf(a)}"`, "--data-binary", `@${file(a.subarray(SECTOR))}`, "-w", "\n%{http_code}", t.url + "/api/firmware"]);
+        assert.match(r.stdout, /"code":"BAD_REQUEST".*Content-Range must be bytes OFFSET-LAST\/TOTAL.*\n400$/s, bad);
+      }
+      assert.deepEqual(t.snapshot(), before, "flash unchanged by the refused requests");
+      assert.deepEqual((await t.status()).resume, { offset: SECTOR, total: a.length, etag: etagOf(a) });
       // The rest, from the offset.
       r = await run("curl", ["-sS", "-u", "user:stm32", "-X", "PUT", "-H", `Content-Range: bytes ${SECTOR}-${a.length - 1}/${a.length}`, "-H", `If-Match: "${etagOf(a)}"`, "--data-binary", `@${file(a.subarray(SECTOR))}`, "-w", "\n%{http_code}", t.url + "/api/firmware"]);
       assert.match(r.stdout, /"ok":true.*\n200$/s);

@@ -183,6 +183,7 @@ export function startHttp(p: Platform, svc: UpdateService, opts: { port: number;
       // Content-Range: bytes OFFSET-LAST/TOTAL with If-Match: "etag" continues an interrupted upload
       // (a body that does not end at TOTAL fails as TRUNCATED or TOO_LONG).
       const cr = raw && /^bytes (\d+)-\d+\/(\d+)$/.exec(hd["content-range"] || "");
+      if (hd["content-range"] && !cr) return refuse(c, 400, "BAD_REQUEST", "Content-Range must be bytes OFFSET-LAST/TOTAL (a PUT continuing an upload)");
       const u = svc.begin("http", c.s.remoteAddress || "?", cr ? +cr[2] : raw ? h.length : 0, {
         allowDowngrade: /allow-downgrade/.test(h.q),
         offset: cr ? +cr[1] : 0,
